@@ -1,0 +1,138 @@
+"""The pipeline: load profile -> validate -> diagnose -> select content -> render HTML -> render PDF.
+
+Everything is gathered in memory before a file is written, so a bad profile or broken content
+leaves the output folder untouched; the finished guide is moved into place whole.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+from generator.content import Library, load_library
+from generator.data import ReferenceData, load_reference_data
+from generator.diagnose import diagnose
+from generator.errors import BuildError
+from generator.models import Diagnosis, Guide
+from generator.render_html import render_site
+from generator.resources import Resources
+from generator.select import select_content
+from generator.templating import content_environment, markdown_renderer, page_environment
+from generator.validate import load_profile
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Toolkit:
+    """What every build needs, loaded once per process and reused for every profile."""
+
+    resources: Resources
+    data: ReferenceData
+    library: Library
+    md: MarkdownIt
+    pages: object
+    _workbook: object | None = field(default=None, repr=False)
+
+    @classmethod
+    def load(cls, resources: Resources | None = None) -> "Toolkit":
+        resources = resources or Resources.default()
+        data = load_reference_data(resources.data)
+        library = load_library(resources.content, content_environment(data.keeps, data.catalog))
+        return cls(resources, data, library, markdown_renderer(), page_environment(resources.templates))
+
+    @property
+    def workbook(self):
+        """The PDF renderer (WeasyPrint is imported on first use)."""
+        if self._workbook is None:
+            from generator.render_pdf import WorkbookRenderer
+
+            self._workbook = WorkbookRenderer(self.pages, self.resources.templates)
+        return self._workbook
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a build wrote."""
+
+    id: str
+    folder: Path
+    files: tuple[str, ...]
+    diagnosis: Diagnosis
+
+
+def build_date() -> str:
+    """The date on the cover: SOURCE_DATE_EPOCH when set (reproducible builds), else today (UTC)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch else dt.datetime.now(dt.timezone.utc)
+    return moment.date().isoformat()
+
+
+def prepare(profile_path: Path, kit: Toolkit, display: str | None = None) -> Guide:
+    """Load, validate and diagnose a profile, and choose its content. Writes nothing."""
+    profile = load_profile(profile_path, kit.data, display)
+    dx = diagnose(profile, kit.data)
+    sections, skipped = select_content(profile, dx, kit.data, kit.library, kit.md)
+    return Guide(
+        profile=profile,
+        diagnosis=dx,
+        sections=tuple(sections),
+        skipped=tuple(skipped),
+        data=kit.data,
+        built_for=profile.name,
+        date=build_date(),
+    )
+
+
+def build(profile_path: Path, out_dir: Path, kit: Toolkit, *, display: str | None = None, pdf: bool = True) -> Built:
+    """Build one profile's site and workbook into OUT_DIR/<id>/."""
+    guide = prepare(profile_path, kit, display)
+    files = render_site(guide, kit.pages, kit.resources.templates)
+    if pdf:
+        files["workbook.pdf"] = kit.workbook.render(guide)
+    assert guide.profile is not None and guide.diagnosis is not None
+    folder = write_folder(out_dir, guide.profile.id, files)
+    log.info("wrote %s (%d files)", folder, len(files))
+    return Built(guide.profile.id, folder, tuple(sorted(files)), guide.diagnosis)
+
+
+def write_folder(out_dir: Path, name: str, files: dict[str, bytes]) -> Path:
+    """Write FILES into OUT_DIR/NAME, replacing what was there in one move; never write outside it."""
+    target = out_dir / name
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        base = out_dir.resolve()
+        if target.resolve().parent != base or target.is_symlink():
+            raise BuildError(f"{target}: refusing to write outside the output folder {out_dir}")
+        staging = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=base))
+    except OSError as exc:
+        raise BuildError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
+    try:
+        for rel, content in files.items():
+            path = (staging / rel).resolve()
+            if not path.is_relative_to(staging):
+                raise BuildError(f"refusing to write {rel!r} outside the guide's folder")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        staging.chmod(0o755)
+        if target.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".old", dir=base))
+            target.rename(retired / name)
+            staging.rename(target)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            staging.rename(target)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise BuildError(f"cannot write {target}: {exc.strerror or exc}") from None
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target

@@ -1,0 +1,251 @@
+"""Load the guide's content: sections, example-text variants and worksheets from `content/`.
+
+Loading compiles every condition and template once, so a batch reuses them for every reader.
+Any problem (bad front matter, a broken template, a slot without a fallback) is a `ContentError`
+naming the file and line.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Literal
+
+import jinja2
+from pydantic import BaseModel, ConfigDict, Field
+
+from generator.errors import ContentError, InputError
+from generator.schema import check
+from generator.yamlfile import Document, parse_yaml
+
+log = logging.getLogger(__name__)
+
+
+class _Front(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class SectionMeta(_Front):
+    title: str
+    when: str
+    why: str
+    id: str | None = Field(default=None, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    summary: str = ""
+    worksheets: list[str] = []
+
+
+class ExampleMeta(_Front):
+    when: str
+    priority: int
+    title: str | None = None
+
+
+class FieldMeta(_Front):
+    id: str = Field(pattern=r"^[a-z0-9_]+$")
+    label: str
+    kind: Literal["line", "area", "check"]
+    lines: int = Field(default=1, ge=1, le=30)
+    prefill: str | None = None
+
+
+class WorksheetMeta(_Front):
+    title: str
+    intro: str
+    fields: list[FieldMeta]
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a compiled piece came from, for error messages."""
+
+    path: Path
+    line: int
+
+
+@dataclass(frozen=True)
+class Condition:
+    source: str
+    test: Callable[..., Any]
+    where: Located
+
+
+@dataclass(frozen=True)
+class SectionSource:
+    id: str
+    order: int
+    meta: SectionMeta
+    when: Condition
+    why: jinja2.Template
+    body: jinja2.Template
+    where: Located
+
+
+@dataclass(frozen=True)
+class ExampleSource:
+    slot: str
+    name: str
+    meta: ExampleMeta
+    when: Condition
+    body: jinja2.Template
+    where: Located
+
+
+@dataclass(frozen=True)
+class WorksheetSource:
+    id: str
+    meta: WorksheetMeta
+    prefills: dict[str, Condition]
+    where: Located
+
+
+@dataclass(frozen=True)
+class Library:
+    """All content, compiled."""
+
+    sections: tuple[SectionSource, ...]
+    examples: dict[str, tuple[ExampleSource, ...]]
+    """Slot -> its variants in the order they are tried."""
+    worksheets: dict[str, WorksheetSource]
+    env: jinja2.Environment
+
+
+def load_library(folder: Path, env: jinja2.Environment) -> Library:
+    """Read and compile every section, example and worksheet under FOLDER."""
+    sections = tuple(_load_section(path, env) for path in sorted((folder / "sections").glob("*.md")))
+    if not sections:
+        raise ContentError(folder / "sections", "no sections found (expected NN-name.md files)")
+    seen: dict[str, Path] = {}
+    for section in sections:
+        if section.id in seen:
+            raise ContentError(section.where.path, f"section id {section.id!r} is also used by {seen[section.id]}")
+        seen[section.id] = section.where.path
+
+    examples: dict[str, tuple[ExampleSource, ...]] = {}
+    for slot_dir in sorted(p for p in (folder / "examples").glob("*") if p.is_dir()):
+        variants = sorted(
+            (_load_example(slot_dir.name, path, env) for path in slot_dir.glob("*.md")),
+            key=lambda e: (e.meta.priority, e.name),
+        )
+        if not variants or variants[-1].meta.when.strip() != "true":
+            last = variants[-1].where.path if variants else slot_dir
+            raise ContentError(last, f"the last variant of slot {slot_dir.name!r} must have when: \"true\", so every reader gets one")
+        examples[slot_dir.name] = tuple(variants)
+
+    worksheets = {ws.id: ws for ws in (_load_worksheet(p, env) for p in sorted((folder / "worksheets").glob("*.yaml")))}
+    for section in sections:
+        for ws in section.meta.worksheets:
+            if ws not in worksheets:
+                raise ContentError(section.where.path, f"unknown worksheet {ws!r} (expected one of: {', '.join(worksheets)})", 1)
+    _check_slot_references(sections, examples)
+    log.info("content: %d sections, %d example slots, %d worksheets", len(sections), len(examples), len(worksheets))
+    return Library(sections, examples, worksheets, env)
+
+
+def _split(path: Path) -> tuple[Document, str, int]:
+    """Front matter (parsed) and body of a content file, and the line the body starts on."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ContentError(path, f"cannot read the file ({exc})") from None
+    match = re.match(r"---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", text, re.S | re.M)
+    if not match:
+        raise ContentError(path, "no front matter (expected the file to start with a '---' block)", 1)
+    front = "\n" + match.group(1)  # one blank line for the opening '---' keeps line numbers true
+    try:
+        doc = parse_yaml(front, str(path), what="front matter")
+    except InputError as exc:
+        first = exc.problems[0]
+        raise ContentError(path, f"front matter: {first.message}", first.line) from None
+    body_line = text[: match.end()].count("\n") + 1
+    return doc, text[match.end():], body_line
+
+
+def _meta(doc: Document, model: type[BaseModel], path: Path) -> Any:
+    if not isinstance(doc.data, dict):
+        raise ContentError(path, "front matter is not a mapping of keys", 1)
+    meta, problems = check(doc, model)
+    if problems:
+        first = problems[0]
+        raise ContentError(path, f"front matter: {first.field}: {first.message}", first.line)
+    return meta
+
+
+def _condition(env: jinja2.Environment, source: str, where: Located) -> Condition:
+    try:
+        test = env.compile_expression(source, undefined_to_none=False)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ContentError(where.path, f"the condition {source!r} is not a valid expression ({exc.message})", where.line) from None
+    return Condition(source, test, where)
+
+
+def _template(env: jinja2.Environment, source: str, where: Located) -> jinja2.Template:
+    try:
+        # Leading newlines make Jinja's line numbers the file's line numbers, and the file name
+        # lets a render error be traced back to it.
+        code = env.compile("\n" * (where.line - 1) + source, filename=str(where.path))
+        return env.template_class.from_code(env, code, env.make_globals(None))
+    except jinja2.TemplateSyntaxError as exc:
+        raise ContentError(where.path, f"template error: {exc.message}", exc.lineno) from None
+
+
+def _load_section(path: Path, env: jinja2.Environment) -> SectionSource:
+    doc, body, body_line = _split(path)
+    meta: SectionMeta = _meta(doc, SectionMeta, path)
+    match = re.match(r"(\d+)-(.+)$", path.stem)
+    order, stem = (int(match.group(1)), match.group(2)) if match else (10_000, path.stem)
+    section_id = meta.id or stem
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", section_id):
+        raise ContentError(path, f"section id {section_id!r} must use a-z, 0-9 and '-' (rename the file or set id:)", 1)
+    when_line = doc.where(("when",))[0]
+    return SectionSource(
+        id=section_id,
+        order=order,
+        meta=meta,
+        when=_condition(env, meta.when, Located(path, when_line)),
+        why=_template(env, meta.why, Located(path, doc.where(("why",))[0])),
+        body=_template(env, body, Located(path, body_line)),
+        where=Located(path, 1),
+    )
+
+
+def _load_example(slot: str, path: Path, env: jinja2.Environment) -> ExampleSource:
+    doc, body, body_line = _split(path)
+    meta: ExampleMeta = _meta(doc, ExampleMeta, path)
+    return ExampleSource(
+        slot=slot,
+        name=path.stem,
+        meta=meta,
+        when=_condition(env, meta.when, Located(path, doc.where(("when",))[0])),
+        body=_template(env, body, Located(path, body_line)),
+        where=Located(path, 1),
+    )
+
+
+def _load_worksheet(path: Path, env: jinja2.Environment) -> WorksheetSource:
+    try:
+        doc = parse_yaml(path.read_text(encoding="utf-8"), str(path), what="worksheet")
+    except InputError as exc:
+        first = exc.problems[0]
+        raise ContentError(path, first.message, first.line) from None
+    meta: WorksheetMeta = _meta(doc, WorksheetMeta, path)
+    ids = [f.id for f in meta.fields]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    if duplicates:
+        raise ContentError(path, f"field ids used twice: {', '.join(sorted(duplicates))}")
+    prefills = {
+        f.id: _condition(env, f.prefill, Located(path, doc.where(("fields", i, "prefill"))[0]))
+        for i, f in enumerate(meta.fields)
+        if f.prefill
+    }
+    return WorksheetSource(path.stem, meta, prefills, Located(path, 1))
+
+
+def _check_slot_references(sections: tuple[SectionSource, ...], examples: dict[str, Any]) -> None:
+    for section in sections:
+        source = section.where.path.read_text(encoding="utf-8")
+        for match in re.finditer(r"example\(\s*['\"]([^'\"]+)['\"]\s*\)", source):
+            if match.group(1) not in examples:
+                line = source[: match.start()].count("\n") + 1
+                raise ContentError(section.where.path, f"unknown example slot {match.group(1)!r} (expected one of: {', '.join(examples)})", line)

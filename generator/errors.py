@@ -1,0 +1,69 @@
+"""Errors a person can act on.
+
+Every error the tool raises on purpose is a `click.ClickException`, so the command line prints
+its message and exits with its code, and no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in an input file."""
+
+    file: str
+    """The file as the user named it."""
+    line: int
+    """1-based line; 0 when the problem concerns the whole file."""
+    column: int
+    """1-based column; 0 when unknown."""
+    field: str
+    """Dotted path of the field, e.g. `scores.step2_ck`; empty for the whole document."""
+    message: str
+    """What is wrong, then what was expected, and a did-you-mean where one helps."""
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line:
+            where += f":{self.line}:{self.column or 1}"
+        field = f" {self.field}:" if self.field else ""
+        return f"{where}:{field} {self.message}"
+
+
+class GuidebookError(click.ClickException):
+    """Base class of the errors the tool reports to its user."""
+
+
+class InputError(GuidebookError):
+    """A profile (or several) failed to load; nothing was written. Exit status 2."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        files = sorted({p.file for p in self.problems})
+        count = len(self.problems)
+        summary = f"{count} problem{'s' if count != 1 else ''} in {', '.join(files)}; nothing was written"
+        super().__init__("\n".join([*map(str, self.problems), summary]))
+
+    def show(self, file=None) -> None:  # noqa: D102 - located lines stand on their own, no "Error:" prefix
+        click.echo(self.format_message(), err=True, file=file)
+
+
+class ContentError(GuidebookError):
+    """The guide's own content (sections, examples, templates, data) is broken."""
+
+    def __init__(self, path: Path | str, message: str, line: int = 0):
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {message}")
+        self.path = Path(path)
+        self.line = line
+
+
+class BuildError(GuidebookError):
+    """The guide could not be written or rendered."""

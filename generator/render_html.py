@@ -1,0 +1,90 @@
+"""Stage 4: render the guide as a multi-page website (every link relative, no external request)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import jinja2
+
+from generator.models import Guide
+from generator.view import guide_view
+
+log = logging.getLogger(__name__)
+
+SITE_TITLE = "Match Pivot Guidebook"
+
+
+def render_site(guide: Guide, env: jinja2.Environment, templates: Path) -> dict[str, bytes]:
+    """Every file of the site, by its path relative to the site's folder."""
+    view = guide_view(guide)
+    personal = guide.profile is not None
+    common = {
+        **view,
+        "site_title": SITE_TITLE,
+        "noindex": personal,
+        "footer": f"A personal guide for {guide.built_for}. Built by Match Pivot Guidebook; not medical or legal advice."
+        if personal
+        else "Match Pivot Guidebook. Not medical or legal advice.",
+    }
+    order = [("index", "index.html", "Your diagnosis")]
+    order += [(s.id, f"{s.id}.html", s.title) for s in guide.sections]
+    order += [("sources", "sources.html", "Sources")]
+
+    def neighbours(i: int) -> dict:
+        prev = dict(href=order[i - 1][1], title=order[i - 1][2]) if i > 0 else None
+        nxt = dict(href=order[i + 1][1], title=order[i + 1][2]) if i + 1 < len(order) else None
+        return {"prev": prev, "next": nxt}
+
+    files: dict[str, bytes] = {}
+    files["index.html"] = _render(env, "site/index.html", common, current="index", page_title="Your diagnosis", **neighbours(0))
+    for i, section in enumerate(guide.sections, start=1):
+        files[f"{section.id}.html"] = _render(
+            env,
+            "site/section.html",
+            common,
+            current=section.id,
+            page_title=section.title,
+            section=section,
+            toc=[h for h in section.headings if h[0] == 2] if len(section.headings) >= 3 else [],
+            **neighbours(i),
+        )
+    data = guide.data
+    files["sources.html"] = _render(
+        env,
+        "site/sources.html",
+        common,
+        current="sources",
+        page_title="Sources",
+        source_list=list(data.catalog.sources.values()),
+        fact_sources=_fact_sources(data.facts),
+        rules_source=data.rules.source,
+        specialties=list(data.catalog),
+        **neighbours(len(order) - 1),
+    )
+    for asset in sorted((templates / "site" / "assets").rglob("*")):
+        if asset.is_file():
+            files[f"assets/{asset.relative_to(templates / 'site' / 'assets').as_posix()}"] = asset.read_bytes()
+    log.info("rendered %d site files", len(files))
+    return files
+
+
+def _render(env: jinja2.Environment, name: str, common: dict, **extra) -> bytes:
+    return env.get_template(name).render({**common, **extra}).encode("utf-8")
+
+
+def _fact_sources(facts: dict) -> list[dict]:
+    """Each group's source, once, from the facts file (nested groups included)."""
+    found: list[dict] = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "source" in node and isinstance(node["source"], str):
+                entry = {"source": node["source"], "year": node.get("year"), "verified": node.get("verified")}
+                if entry not in found:
+                    found.append(entry)
+            for value in node.values():
+                walk(value)
+
+    walk(facts)
+    return found

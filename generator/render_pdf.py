@@ -1,0 +1,80 @@
+"""Stage 5: render the guide as a printable PDF workbook through WeasyPrint.
+
+The renderer is closed to the outside: it loads only files under the project's templates folder.
+Any other URL (the network, another file on the disk) stops the build with a clear message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
+
+import jinja2
+
+from generator.errors import BuildError
+from generator.models import Guide
+from generator.view import guide_view
+
+log = logging.getLogger(__name__)
+
+
+class WorkbookRenderer:
+    """Renders workbooks; parses the stylesheet and sets up fonts once, for every workbook after."""
+
+    def __init__(self, env: jinja2.Environment, templates: Path):
+        import weasyprint  # heavy: loaded only by the commands that render
+        from weasyprint.text.fonts import FontConfiguration
+        from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+        root = (templates / "workbook").resolve()
+
+        class ClosedFetcher(URLFetcher):
+            """Fetches files under the workbook templates folder, and nothing else."""
+
+            def fetch(self, url, headers=None):
+                parsed = urlparse(url)
+                if parsed.scheme == "file":
+                    path = Path(url2pathname(parsed.path)).resolve()
+                    if path.is_relative_to(root) and path.is_file():
+                        return super().fetch(url, headers)
+                raise FatalURLFetchingError(
+                    f"refused to load {url!r}: the workbook may only use the project's own templates, styles and images"
+                )
+
+        self._weasyprint = weasyprint
+        self._env = env
+        self._root = root
+        self._fetcher = ClosedFetcher(allowed_protocols={"file"}, allow_redirects=False)
+        self._fonts = FontConfiguration()
+        self._css = weasyprint.CSS(filename=str(root / "print.css"), url_fetcher=self._fetcher, font_config=self._fonts)
+
+    def html(self, guide: Guide) -> str:
+        """The print HTML that goes into WeasyPrint."""
+        view = guide_view(guide)
+        title = f"Match Pivot Guidebook: workbook for {guide.built_for}"
+        subject = "A personal plan after the residency Match"
+        if guide.diagnosis is not None:
+            dream = view["dream"].name
+            subject = (
+                f"Reattempt plan for {dream}" if guide.diagnosis.decision == "reattempt" else f"Pivot plan from {dream} to {view['target'].name}"
+            )
+        return self._env.get_template("workbook/workbook.html").render(
+            {**view, "title": title, "author": guide.built_for, "subject": subject}
+        )
+
+    def render(self, guide: Guide) -> bytes:
+        """The workbook PDF; the same guide always gives the same bytes."""
+        html = self.html(guide)
+        identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+        try:
+            document = self._weasyprint.HTML(
+                string=html, base_url=self._root.as_uri() + "/", url_fetcher=self._fetcher
+            ).render(font_config=self._fonts, stylesheets=[self._css], pdf_identifier=identifier)
+            pdf = document.write_pdf(pdf_identifier=identifier)
+        except self._weasyprint.urls.FatalURLFetchingError as exc:
+            raise BuildError(str(exc)) from None
+        log.info("rendered workbook: %d pages", len(document.pages))
+        return pdf

@@ -1,0 +1,149 @@
+"""Stage 3: choose the sections and example texts that fit the reader, and render them to HTML."""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+from typing import Any
+
+import jinja2
+from markdown_it import MarkdownIt
+
+from generator.content import Condition, Library, SectionSource, WorksheetSource
+from generator.data import ReferenceData
+from generator.errors import ContentError
+from generator.models import Diagnosis, Section, Worksheet, WorksheetField
+from generator.profile import Profile
+from generator.templating import MarkdownText, render_markdown
+
+log = logging.getLogger(__name__)
+
+
+def reader_context(profile: Profile | None, dx: Diagnosis | None, data: ReferenceData) -> dict[str, Any]:
+    """The variables content templates see (documented in docs/content.md)."""
+    catalog = data.catalog
+    base = {"facts": data.facts, "specialties": catalog.by_key, "generic": profile is None}
+    if profile is None or dx is None:
+        return {**base, "p": None, "dx": None, "dream": None, "target": None, "matched": None}
+    view = SimpleNamespace(
+        buckets=dx.buckets,
+        flagged=dx.flagged,
+        primary=list(dx.primary),
+        decision=dx.decision,
+        decision_reasons=list(dx.decision_reasons),
+        pivot_options=[SimpleNamespace(specialty=catalog[o.specialty], keeps=list(o.keeps)) for o in dx.pivot_options],
+        applications=dx.applications,
+        years_since_graduation=dx.years_since_graduation,
+        step2_gap=dx.step2_gap,
+        missing=list(dx.missing),
+    )
+    matched = catalog[profile.matched_specialty] if profile.matched_specialty else None
+    return {
+        **base,
+        "p": profile,
+        "dx": view,
+        "dream": catalog[dx.dream_specialty],
+        "target": catalog[dx.target_specialty],
+        "matched": matched,
+    }
+
+
+def evaluate(condition: Condition, context: dict[str, Any]) -> Any:
+    """Evaluate a content condition; a failure names the content file and line."""
+    try:
+        return condition.test(**context)
+    except jinja2.TemplateError as exc:
+        raise ContentError(condition.where.path, f"the condition {condition.source!r} failed: {exc}", condition.where.line) from None
+    except (TypeError, AttributeError, KeyError, ValueError) as exc:
+        raise ContentError(condition.where.path, f"the condition {condition.source!r} failed: {exc}", condition.where.line) from None
+
+
+def render_template(template: jinja2.Template, context: dict[str, Any]) -> str:
+    """Render a content template; a failure names the content file and line."""
+    try:
+        return template.render(context)
+    except ContentError:
+        raise
+    except Exception as exc:  # any failure inside a content template is the content's fault
+        path, line = template.filename or "<content>", 0
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == template.filename:
+                line = tb.tb_lineno
+            tb = tb.tb_next
+        raise ContentError(path, f"template error: {exc}", line) from None
+
+
+def select_content(
+    profile: Profile | None,
+    dx: Diagnosis | None,
+    data: ReferenceData,
+    library: Library,
+    md: MarkdownIt,
+) -> tuple[list[Section], list[tuple[str, str]]]:
+    """The sections for this reader (all of them in the generic edition), rendered; and those left out."""
+    context = reader_context(profile, dx, data)
+    chosen: dict[str, str] = {}
+
+    def example(slot: str) -> MarkdownText:
+        variants = library.examples.get(slot)
+        if variants is None:
+            raise KeyError(f"unknown example slot {slot!r}")
+        for variant in variants:
+            if context["generic"] and variant is not variants[-1]:
+                continue
+            if context["generic"] or evaluate(variant.when, context):
+                chosen[slot] = variant.name
+                return MarkdownText(render_template(variant.body, context))
+        raise KeyError(f"no variant of {slot!r} applies")  # load_library guarantees a fallback
+
+    context["example"] = example
+    sections: list[Section] = []
+    skipped: list[tuple[str, str]] = []
+    for source in library.sections:
+        if not context["generic"] and not evaluate(source.when, context):
+            skipped.append((source.id, source.meta.title))
+            continue
+        chosen.clear()
+        sections.append(_render_section(source, context, library, md, chosen))
+    log.info("selected %d sections, left out %d", len(sections), len(skipped))
+    return sections, skipped
+
+
+def _render_section(
+    source: SectionSource, context: dict[str, Any], library: Library, md: MarkdownIt, chosen: dict[str, str]
+) -> Section:
+    body = render_template(source.body, context)
+    html, headings = render_markdown(md, body)
+    why = md.renderInline(render_template(source.why, context).strip())
+    worksheets = tuple(_worksheet(library.worksheets[w], context, md) for w in source.meta.worksheets)
+    return Section(
+        id=source.id,
+        title=source.meta.title,
+        summary=source.meta.summary,
+        why=why,
+        html=html,
+        headings=tuple(headings),
+        worksheets=worksheets,
+        examples=dict(chosen),
+    )
+
+
+def _worksheet(source: WorksheetSource, context: dict[str, Any], md: MarkdownIt) -> Worksheet:
+    fields = []
+    for f in source.meta.fields:
+        value = None
+        if f.id in source.prefills and not context["generic"]:
+            value = _prefill_text(evaluate(source.prefills[f.id], context))
+        fields.append(WorksheetField(f.id, f.label, f.kind, f.lines, value))
+    return Worksheet(source.id, source.meta.title, md.renderInline(source.meta.intro), tuple(fields))
+
+
+def _prefill_text(value: Any) -> str | None:
+    if value is None or value == [] or value == "":
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)

@@ -1,0 +1,103 @@
+"""The Jinja environments and the Markdown renderer, with every filter registered in one place.
+
+Two environments:
+- the content environment renders section and example bodies to Markdown. It is sandboxed, strict
+  about undefined names, and escapes every printed value for Markdown, so profile text can never
+  become markup, a link or an image.
+- the page environment renders the site's and the workbook's HTML templates, with autoescaping.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+from markdown_it import MarkdownIt
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.container import container_plugin
+
+CONTAINERS = ("example", "note", "warning")
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&:])")
+
+
+class MarkdownText(str):
+    """Markdown that the content environment prints as it is (an example text, say)."""
+
+
+def md_escape(value: Any) -> str:
+    """Print VALUE so Markdown shows its characters literally: no emphasis, links, HTML or blocks."""
+    if isinstance(value, MarkdownText):
+        return value
+    if value is None:
+        return "(not given)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    text = " ".join(str(value).split())  # no line breaks: a value cannot start a heading or a list
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def bucket_name(key: str) -> str:
+    return key.replace("_", " ")
+
+
+def join_and(items: Iterable[Any]) -> str:
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def content_environment(keeps: dict[str, str], catalog: Any) -> SandboxedEnvironment:
+    """The sandboxed environment that renders content files to Markdown."""
+    env = SandboxedEnvironment(
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        finalize=md_escape,
+        keep_trailing_newline=True,
+        trim_blocks=False,
+    )
+    env.filters.update(
+        bucket_name=bucket_name,
+        join_and=join_and,
+        keep_labels=lambda keys: [keeps.get(k, k.replace("_", " ")) for k in (keys or ())],
+        specialty_name=lambda key: catalog[key].name,
+    )
+    return env
+
+
+def page_environment(templates: Path) -> jinja2.Environment:
+    """The environment that renders the site's and the workbook's HTML templates."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(["html", "xml", "j2"], default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(bucket_name=bucket_name, join_and=join_and)
+    return env
+
+
+def markdown_renderer() -> MarkdownIt:
+    """CommonMark with tables, heading anchors and the callout containers; raw HTML is off."""
+    md = MarkdownIt("commonmark", {"html": False, "typographer": True}).enable(["table", "replacements", "smartquotes"])
+    md.use(anchors_plugin, min_level=2, max_level=3, permalink=False)
+    for name in CONTAINERS:
+        md.use(container_plugin, name=name)
+    return md
+
+
+def render_markdown(md: MarkdownIt, text: str) -> tuple[str, list[tuple[int, str, str]]]:
+    """Render TEXT; return the HTML and the (level, anchor, text) of each heading."""
+    tokens = md.parse(text)
+    headings = []
+    for i, token in enumerate(tokens):
+        if token.type == "heading_open" and token.attrs.get("id"):
+            headings.append((int(token.tag[1]), str(token.attrs["id"]), tokens[i + 1].content))
+    return md.renderer.render(tokens, md.options, {}), headings

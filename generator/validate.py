@@ -1,0 +1,78 @@
+"""Stage 1: load a profile file and validate it into a `Profile`, or report every problem, located."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from generator.data import ReferenceData
+from generator.errors import InputError, Problem
+from generator.profile import OUTCOMES_WITH_POSITION, Profile
+from generator.schema import check, field_path
+from generator.yamlfile import Document, read_yaml
+
+log = logging.getLogger(__name__)
+
+
+def load_profile(path: Path, data: ReferenceData, display: str | None = None) -> Profile:
+    """Read and validate the profile at PATH; raise `InputError` listing every problem."""
+    doc = read_yaml(path, display, what="profile")
+    if not isinstance(doc.data, dict):
+        raise InputError(
+            [Problem(doc.file, 1, 1, "", "the file holds a list or a single value, not a profile (expected a mapping of fields such as `name: ...`)")]
+        )
+    profile, problems = check(doc, Profile, data.validation_context)
+    problems += _cross_check(doc)
+    if problems:
+        raise InputError(sorted(set(problems), key=lambda p: (p.line, p.column, p.field)))
+    assert profile is not None
+    if profile.id is None:
+        profile = profile.model_copy(update={"id": default_id(path, doc)})
+    log.info("validated %s (%s)", doc.file, profile.id)
+    return profile
+
+
+def default_id(path: Path, doc: Document) -> str:
+    """The file name's stem, lower-cased, with runs of other characters turned into '-'."""
+    slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:64].strip("-")
+    if not slug:
+        raise InputError([Problem(doc.file, 1, 1, "id", "no id given and the file name has no letters or digits to make one (expected id: a-z, 0-9 and '-')")])
+    return slug
+
+
+def _cross_check(doc: Document) -> list[Problem]:
+    """Rules between fields, checked on the raw values wherever those have the right type."""
+    raw = doc.data
+    problems: list[Problem] = []
+
+    def problem(path: tuple, message: str) -> None:
+        line, column = doc.where(path)
+        problems.append(Problem(doc.file, line, column, field_path(path), message))
+
+    grad, match = raw.get("graduation_year"), raw.get("match_year")
+    if _is_int(grad) and _is_int(match) and grad > match:
+        problem(("graduation_year",), f"{grad} is after match_year {match} (expected a year no later than the match year)")
+
+    outcome, matched, dream = raw.get("outcome"), raw.get("matched_specialty"), raw.get("dream_specialty")
+    if matched is not None and outcome in ("unmatched", "unmatched_after_soap"):
+        problem(
+            ("matched_specialty",),
+            f"is given, but outcome is {outcome!r} (expected matched_specialty only with outcome {' or '.join(OUTCOMES_WITH_POSITION)})",
+        )
+    if isinstance(matched, str) and isinstance(dream, str) and matched.strip().casefold() == dream.strip().casefold():
+        problem(("matched_specialty",), "is the dream specialty (expected the other specialty the applicant matched into)")
+
+    app = raw.get("application")
+    if isinstance(app, dict):
+        programs, interviews = app.get("programs_applied"), app.get("interviews")
+        if _is_int(programs) and _is_int(interviews) and interviews > programs:
+            problem(("application", "interviews"), f"{interviews} interviews is more than the {programs} programs applied to (expected at most {programs})")
+        backup = app.get("backup_specialty")
+        if isinstance(backup, str) and isinstance(dream, str) and backup.strip().casefold() == dream.strip().casefold():
+            problem(("application", "backup_specialty"), "is the dream specialty (expected a second specialty, or null for none)")
+    return problems
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
