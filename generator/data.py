@@ -209,6 +209,8 @@ class ReferenceData:
     """Keep vocabulary: key -> label."""
     facts: dict[str, Any]
     rules: Rules
+    labels: dict[str, dict[str, str]]
+    """Words for the profile's coded values (outcomes, roles, red flags, ...)."""
 
     @cached_property
     def validation_context(self) -> dict[str, Any]:
@@ -220,6 +222,9 @@ def load_reference_data(folder: Path) -> ReferenceData:
     keeps_doc = read_yaml(folder / "keeps.yaml", what="data file")
     keeps, problems = check(keeps_doc, _KeepsFile)
     facts_doc = read_yaml(folder / "facts.yaml", what="data file")
+    labels_doc = read_yaml(folder / "labels.yaml", what="data file")
+    labels, more = check(labels_doc, _LabelsFile)
+    problems += more
     rules_doc = read_yaml(folder / "rules.yaml", what="data file")
     rules, more = check(rules_doc, Rules)
     problems += more
@@ -233,18 +238,27 @@ def load_reference_data(folder: Path) -> ReferenceData:
         problems += _cross_check(spec_doc, table, set(keeps.root))
     if problems:
         raise InputError(problems)
-    assert keeps is not None and rules is not None and table is not None
+    assert keeps is not None and rules is not None and table is not None and labels is not None
     log.debug("reference data: %d specialties", len(table.specialties))
     return ReferenceData(
         catalog=Catalog(table.specialties, table.sources),
         keeps=dict(keeps.root),
         facts=facts_doc.data,
         rules=rules,
+        labels=labels.model_dump(),
     )
 
 
 class _KeepsFile(RootModel[dict[str, str]]):
     model_config = ConfigDict(strict=True)
+
+
+class _LabelsFile(_Data):
+    outcomes: dict[str, str]
+    applicant_types: dict[str, str]
+    red_flags: dict[str, str]
+    roles: dict[str, str]
+    buckets: dict[str, str]
 
 
 class _SourcesOnly(_Data):

@@ -232,7 +232,10 @@ def _decide(
         support.append("No Step 2 CK was given, so the scores were not held against the reattempt")
     elif gap < d.pivot_gap:
         if gap > 0:
-            support.append(f"Step 2 CK is {gap} points below the {dream.step2_ck.matched} mean ({dream.step2_ck.source}): borderline, not out of reach")
+            support.append(
+                f"Step 2 CK is {_count(gap, 'point')} below the {dream.step2_ck.matched} mean ({dream.step2_ck.source}): "
+                "borderline, not out of reach"
+            )
         else:
             support.append(f"Step 2 CK is at or above the {dream.step2_ck.matched} mean of matched applicants in {dream.name} ({dream.step2_ck.source})")
     if years <= d.early_years:

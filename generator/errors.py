@@ -19,20 +19,17 @@ class Problem:
     file: str
     """The file as the user named it."""
     line: int
-    """1-based line; 0 when the problem concerns the whole file."""
+    """1-based line; 0 when the problem concerns the whole file (printed as line 1)."""
     column: int
-    """1-based column; 0 when unknown."""
+    """1-based column; 0 when unknown (printed as column 1)."""
     field: str
     """Dotted path of the field, e.g. `scores.step2_ck`; empty for the whole document."""
     message: str
     """What is wrong, then what was expected, and a did-you-mean where one helps."""
 
     def __str__(self) -> str:
-        where = self.file
-        if self.line:
-            where += f":{self.line}:{self.column or 1}"
         field = f" {self.field}:" if self.field else ""
-        return f"{where}:{field} {self.message}"
+        return f"{self.file}:{self.line or 1}:{self.column or 1}:{field} {self.message}"
 
 
 class GuidebookError(click.ClickException):

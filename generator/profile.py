@@ -101,7 +101,7 @@ class Application(_Part):
     letters_in_specialty: _count(20) | None = None
     """Letters of recommendation from faculty in the dream specialty."""
     advocate_letter: bool | None = None
-    """Whether a letter writer said they would go to bat for the applicant."""
+    """Whether one of the letter writers promised to advocate hard for the applicant."""
     personal_statement: Statement | None = None
     """generic, or specific (why this specialty, with evidence)."""
     specialty_research: _count(500) | None = None

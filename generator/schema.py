@@ -84,7 +84,8 @@ def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:
         origin = typing.get_origin(annotation)
         if origin is typing.Annotated:
             annotation, *extra = typing.get_args(annotation)
-            metadata.extend(extra)
+            for item in extra:  # Field(ge=..., le=...) inside Annotated keeps its bounds in .metadata
+                metadata.extend(getattr(item, "metadata", None) or [item])
         elif origin in (typing.Union, types.UnionType):
             args = [a for a in typing.get_args(annotation) if a is not type(None)]
             if len(args) != 1:
@@ -123,9 +124,6 @@ def _expected(annotation: Any, metadata: list[Any]) -> str:
     origin = typing.get_origin(core)
     low = next((m.ge for m in metadata if isinstance(m, Ge)), None)
     high = next((m.le for m in metadata if isinstance(m, Le)), None)
-    for m in metadata:  # Field(ge=..., le=...) keeps its bounds in a grouped object
-        low = getattr(m, "ge", None) if low is None and getattr(m, "ge", None) is not None else low
-        high = getattr(m, "le", None) if high is None and getattr(m, "le", None) is not None else high
     if origin is Literal:
         return "one of: " + ", ".join(map(str, typing.get_args(core)))
     if core is bool:
@@ -208,11 +206,11 @@ def _value_message(
         choices = [str(c) for c in ctx.get("choices", [])] or expected.removeprefix("one of: ").split(", ")
         noun = {"unknown_specialty": "specialty", "unknown_keep": "word"}.get(kind, "choice")
         if kind == "unknown_specialty":
-            expected = "a specialty key or common name, such as " + ", ".join(choices[:6]) + ", ..."
+            expected = "expected a specialty key or common name, such as " + ", ".join(choices[:6]) + ", ..."
         elif len(choices) > 12:
-            expected = "one of: " + ", ".join(choices[:12]) + ", ..."
+            expected = "expected one of: " + ", ".join(choices[:12]) + ", ..."
         else:
-            expected = "one of: " + ", ".join(choices)
+            expected = "expected one of: " + ", ".join(choices)
         guess = ctx.get("suggestion") or (suggest(str(value), choices) if isinstance(value, str) else None)
         if guess:
             hint = f"did you mean {guess!r}?"

@@ -22,7 +22,13 @@ log = logging.getLogger(__name__)
 def reader_context(profile: Profile | None, dx: Diagnosis | None, data: ReferenceData) -> dict[str, Any]:
     """The variables content templates see (documented in docs/content.md)."""
     catalog = data.catalog
-    base = {"facts": data.facts, "specialties": catalog.by_key, "generic": profile is None}
+    base = {
+        "facts": data.facts,
+        "rules": data.rules,
+        "labels": data.labels,
+        "specialties": catalog.by_key,
+        "generic": profile is None,
+    }
     if profile is None or dx is None:
         return {**base, "p": None, "dx": None, "dream": None, "target": None, "matched": None}
     view = SimpleNamespace(

@@ -7,14 +7,6 @@ from typing import Any
 
 from generator.models import Guide
 
-OUTCOME_TEXT = {
-    "unmatched": "Unmatched",
-    "matched_other": "Matched in another specialty",
-    "soap_unwanted": "Placed through SOAP in a field you did not choose",
-    "unmatched_after_soap": "Unmatched after SOAP",
-}
-
-
 def guide_view(guide: Guide) -> dict[str, Any]:
     """Template variables common to the site and the workbook."""
     data, dx, p = guide.data, guide.diagnosis, guide.profile
@@ -43,6 +35,6 @@ def guide_view(guide: Guide) -> dict[str, Any]:
             ],
             missing=list(dx.missing),
             advisor_paragraphs=[para.strip() for para in (p.advisor_note or "").split("\n\n") if para.strip()],
-            outcome_text=OUTCOME_TEXT[p.outcome],
+            outcome_text=data.labels["outcomes"][p.outcome],
         )
     return view

@@ -1,0 +1,168 @@
+"""The content library: errors name the content file and line; data and docs agree with the code."""
+
+from __future__ import annotations
+
+import shutil
+import typing
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, ROOT
+from generator.build import Toolkit, prepare
+from generator.content import load_library
+from generator.errors import ContentError
+from generator.profile import ApplicantType, Outcome, Profile, RedFlag, Role
+from generator.resources import Resources
+from generator.templating import content_environment
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "content"
+    shutil.copytree(ROOT / "content", folder)
+    return folder
+
+
+def load(kit, folder: Path):
+    return load_library(folder, content_environment(kit.data.keeps, kit.data.catalog))
+
+
+def first_section(folder: Path) -> Path:
+    return sorted((folder / "sections").glob("*.md"))[0]
+
+
+def test_bad_front_matter_names_file_and_line(kit, content_copy):
+    path = first_section(content_copy)
+    text = path.read_text().replace("when: \"true\"", "when: [unclosed", 1)
+    path.write_text(text)
+    with pytest.raises(ContentError) as caught:
+        load(kit, content_copy)
+    assert str(caught.value.message).startswith(f"{path}:")
+    assert "not valid YAML" in caught.value.message
+
+
+def test_missing_front_matter_key(kit, content_copy):
+    path = first_section(content_copy)
+    lines = [line for line in path.read_text().splitlines() if not line.startswith("title:")]
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ContentError, match=r"front matter: title: required field is missing"):
+        load(kit, content_copy)
+
+
+def test_unknown_variable_in_a_condition_names_file_and_line(kit, content_copy):
+    path = first_section(content_copy)
+    text = path.read_text()
+    path.write_text(text.replace('when: "true"', "when: \"dx.decison == 'pivot'\"", 1))
+    line = next(i for i, l in enumerate(path.read_text().splitlines(), 1) if l.startswith("when:"))
+    library = load(kit, content_copy)
+    kit2 = Toolkit(kit.resources, kit.data, library, kit.md, kit.pages)
+    with pytest.raises(ContentError) as caught:
+        prepare(EXAMPLES[0], kit2)
+    assert caught.value.message.startswith(f"{path}:{line}: the condition \"dx.decison == 'pivot'\" failed")
+    assert "decison" in caught.value.message
+
+
+def test_unknown_variable_in_a_body_names_file_and_line(kit, content_copy):
+    path = first_section(content_copy)
+    text = path.read_text().rstrip("\n") + "\n\nSee {{ dx.no_such_thing }}.\n"
+    path.write_text(text)
+    line = len(text.splitlines())
+    library = load(kit, content_copy)
+    kit2 = Toolkit(kit.resources, kit.data, library, kit.md, kit.pages)
+    with pytest.raises(ContentError) as caught:
+        prepare(EXAMPLES[0], kit2)
+    assert caught.value.message.startswith(f"{path}:{line}: template error:")
+    assert "no_such_thing" in caught.value.message
+
+
+def test_broken_template_syntax_names_file_and_line(kit, content_copy):
+    path = first_section(content_copy)
+    text = path.read_text().rstrip("\n") + "\n\n{% if generic %}never closed\n"
+    path.write_text(text)
+    with pytest.raises(ContentError) as caught:
+        load(kit, content_copy)
+    assert caught.value.message.startswith(f"{path}:")
+    assert "template error" in caught.value.message
+
+
+def test_a_slot_needs_a_fallback(kit, content_copy):
+    fallback = content_copy / "examples" / "contingency" / "fallback.md"
+    fallback.unlink()
+    with pytest.raises(ContentError, match="must have when: \"true\""):
+        load(kit, content_copy)
+
+
+def test_content_error_through_the_cli_is_one_line(runner, content_copy, monkeypatch, kit):
+    from generator import resources
+    from generator.cli import main
+
+    path = first_section(content_copy)
+    path.write_text(path.read_text().replace('when: "true"', "when: \"p.nme == 'x'\"", 1))
+    default = Resources.default()
+    monkeypatch.setattr(resources.Resources, "default", classmethod(lambda cls: cls(content_copy, default.templates, default.profiles)))
+    result = runner.invoke(main, ["diagnose", str(EXAMPLES[0])])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {path}:")
+    assert "Traceback" not in result.output
+
+
+def test_every_section_and_example_renders_for_every_example(kit):
+    for path in EXAMPLES:
+        guide = prepare(path, kit)
+        assert guide.sections
+
+
+def test_every_example_slot_is_used_by_some_section(kit):
+    used = set()
+    for source in kit.library.sections:
+        text = source.where.path.read_text()
+        used |= {slot for slot in kit.library.examples if f'example("{slot}")' in text}
+    assert used == set(kit.library.examples)
+
+
+def test_statement_framing_covers_pivot_pairs_from_the_data(kit):
+    variants = kit.library.examples["statement-framing"]
+    pairs = [v for v in variants if "dream.key ==" in v.meta.when]
+    assert len(pairs) >= 5
+    catalog = kit.data.catalog
+    for variant in pairs:
+        import re
+
+        dream, target = re.findall(r"key == '([a-z_]+)'", variant.meta.when)
+        assert target in {p.specialty for p in catalog[dream].pivots}, variant.name
+
+
+def test_labels_cover_every_coded_value(kit):
+    labels = kit.data.labels
+    assert set(labels["outcomes"]) == set(typing.get_args(Outcome))
+    assert set(labels["applicant_types"]) == set(typing.get_args(ApplicantType))
+    assert set(labels["red_flags"]) == set(typing.get_args(RedFlag))
+    assert set(labels["roles"]) == set(typing.get_args(Role))
+
+
+def test_specialty_data_has_every_nrmp_row(kit):
+    catalog = kit.data.catalog
+    assert len(catalog.keys()) >= 24
+    with_figures = [s for s in catalog if s.step2_ck]
+    assert len(with_figures) >= 23
+    assert all(s.step2_ck.source and s.step2_ck.year for s in with_figures)
+    assert catalog["orthopaedic_surgery"].step2_ck.verified is True
+    assert catalog["dermatology"].step2_ck.verified is False
+    for key in ("internal_medicine", "family_medicine", "neurology", "pm_r", "general_surgery"):
+        assert key in catalog.keys()
+
+
+def test_profile_docs_describe_every_field():
+    docs = (ROOT / "docs" / "profile.md").read_text()
+
+    def fields(model, prefix=""):
+        for name, info in model.model_fields.items():
+            yield prefix + name
+            core = typing.get_args(info.annotation) or (info.annotation,)
+            for t in core:
+                if isinstance(t, type) and hasattr(t, "model_fields"):
+                    yield from fields(t, prefix + name + ".")
+
+    for field in fields(Profile):
+        assert f"`{field}`" in docs, f"docs/profile.md does not describe {field}"
