@@ -13,7 +13,6 @@ import types
 import typing
 from typing import Any, Iterable, Literal, TypeVar
 
-from annotated_types import Ge, Le, MaxLen
 from pydantic import BaseModel, ValidationError
 
 from generator.errors import Problem
@@ -122,8 +121,8 @@ def _expected(annotation: Any, metadata: list[Any]) -> str:
     core, more = _unwrap(annotation)
     metadata = [*metadata, *more]
     origin = typing.get_origin(core)
-    low = next((m.ge for m in metadata if isinstance(m, Ge)), None)
-    high = next((m.le for m in metadata if isinstance(m, Le)), None)
+    low = next((m.ge for m in metadata if getattr(m, "ge", None) is not None), None)
+    high = next((m.le for m in metadata if getattr(m, "le", None) is not None), None)
     if origin is Literal:
         return "one of: " + ", ".join(map(str, typing.get_args(core)))
     if core is bool:
