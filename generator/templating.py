@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 from markdown_it import MarkdownIt
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.container import container_plugin
@@ -24,22 +25,26 @@ CONTAINERS = ("example", "note", "warning")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&:])")
 
 
-class MarkdownText(str):
+class MarkdownText(Markup):
     """Markdown that the content environment prints as it is (an example text, say)."""
 
 
-def md_escape(value: Any) -> str:
-    """Print VALUE so Markdown shows its characters literally: no emphasis, links, HTML or blocks."""
-    if isinstance(value, MarkdownText):
+def md_escape(value: Any) -> Markup:
+    """Print VALUE so Markdown shows its characters literally: no emphasis, links, HTML or blocks.
+
+    Values already marked safe (`Markup`: a macro's output, an example text) are content authored
+    Markdown and pass through; everything else, profile text above all, is escaped.
+    """
+    if isinstance(value, Markup):
         return value
     if value is None:
-        return "(not given)"
+        return Markup("(not given)")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return Markup("yes" if value else "no")
     if isinstance(value, (int, float)):
-        return f"{value:g}" if isinstance(value, float) else str(value)
+        return Markup(f"{value:g}" if isinstance(value, float) else str(value))
     text = " ".join(str(value).split())  # no line breaks: a value cannot start a heading or a list
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    return Markup(_MD_SPECIAL.sub(r"\\\1", text))
 
 
 def bucket_name(key: str) -> str:
@@ -55,9 +60,11 @@ def join_and(items: Iterable[Any]) -> str:
 
 def content_environment(keeps: dict[str, str], catalog: Any) -> SandboxedEnvironment:
     """The sandboxed environment that renders content files to Markdown."""
+    # Autoescape on, so macro output comes back as Markup and is trusted; `finalize` escapes every
+    # other printed value for Markdown before Jinja's HTML escaping could touch it.
     env = SandboxedEnvironment(
         undefined=jinja2.StrictUndefined,
-        autoescape=False,
+        autoescape=True,
         finalize=md_escape,
         keep_trailing_newline=True,
         trim_blocks=False,
