@@ -183,8 +183,8 @@ def _decide(
     d = data.rules.decision
     years = profile.years_since_graduation
     failures = profile.scores.exam_failures
-    role = profile.situation.current_role
     situation = profile.situation
+    role = situation.current_role
 
     against: list[str] = []
     if gap is not None and gap >= d.pivot_gap and dream.tier in d.pivot_gap_tiers:
@@ -216,11 +216,7 @@ def _decide(
             f"{_count(profile.previous_attempts, 'earlier cycle')} already spent on {dream.name} before this one: "
             "the serious attempt has been made"
         )
-    if (
-        dream.tier in d.no_time_tiers
-        and situation.extra_years == 0
-        and situation.research_year_access is not True
-    ):
+    if dream.tier in d.no_time_tiers and situation.extra_years == 0 and situation.research_year_access is False:
         against.append(f"No extra year to spend and no research year on offer, so a {dream.name} application cannot be rebuilt in time")
     if against:
         return "pivot", against

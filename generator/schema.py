@@ -137,16 +137,15 @@ def _expected(annotation: Any, metadata: list[Any]) -> str:
         longest = next((m.max_length for m in metadata if getattr(m, "max_length", None)), None)
         return "text" + (f" of at most {longest} characters" if longest else "")
     if origin is list:
-        return "a list of " + _plural(_expected(typing.get_args(core)[0], []))
+        item, _ = _unwrap(typing.get_args(core)[0])
+        if typing.get_origin(item) is Literal:
+            return "a list of any of: " + ", ".join(map(str, typing.get_args(item)))
+        return "a list"
     if origin is dict:
         return "a mapping"
     if isinstance(core, type) and issubclass(core, BaseModel):
         return "a mapping with the fields " + ", ".join(core.model_fields)
     return "a valid value"
-
-
-def _plural(expected: str) -> str:
-    return expected.replace("a whole number", "whole numbers").replace("text", "texts", 1) if expected != "text" else "texts"
 
 
 def _all_fields(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> dict[str, tuple[str, ...]]:
@@ -228,7 +227,8 @@ def _value_message(
     if kind == "bool_type":
         return f"{shown(value)} is not true or false (expected true or false)", hint
     if kind == "list_type":
-        return f"{shown(value)} is not a list (expected {expected}, written as [a, b] or one '- item' per line)", hint
+        written = f"[{value}]" if isinstance(value, (str, int)) and not isinstance(value, bool) else "[a, b]"
+        return f"{shown(value)} is not a list (expected {expected}, written as {written} or one '- item' per line)", hint
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         return f"{shown(value)} is not a mapping (expected {expected})", hint
     if kind == "string_too_long":

@@ -28,6 +28,12 @@ def load(kit, folder: Path):
     return load_library(folder, content_environment(kit.data.keeps, kit.data.catalog))
 
 
+def prepare_with(kit, folder: Path):
+    """Prepare the first example profile's guide with the content in FOLDER."""
+    library = load(kit, folder)
+    return prepare(EXAMPLES[0], Toolkit(kit.resources, kit.data, library, kit.md, kit.pages))
+
+
 def first_section(folder: Path) -> Path:
     return sorted((folder / "sections").glob("*.md"))[0]
 
@@ -55,10 +61,8 @@ def test_unknown_variable_in_a_condition_names_file_and_line(kit, content_copy):
     text = path.read_text()
     path.write_text(text.replace('when: "true"', "when: \"dx.decison == 'pivot'\"", 1))
     line = next(i for i, l in enumerate(path.read_text().splitlines(), 1) if l.startswith("when:"))
-    library = load(kit, content_copy)
-    kit2 = Toolkit(kit.resources, kit.data, library, kit.md, kit.pages)
     with pytest.raises(ContentError) as caught:
-        prepare(EXAMPLES[0], kit2)
+        prepare_with(kit, content_copy)
     assert caught.value.message.startswith(f"{path}:{line}: the condition \"dx.decison == 'pivot'\" failed")
     assert "decison" in caught.value.message
 
@@ -68,10 +72,8 @@ def test_unknown_variable_in_a_body_names_file_and_line(kit, content_copy):
     text = path.read_text().rstrip("\n") + "\n\nSee {{ dx.no_such_thing }}.\n"
     path.write_text(text)
     line = len(text.splitlines())
-    library = load(kit, content_copy)
-    kit2 = Toolkit(kit.resources, kit.data, library, kit.md, kit.pages)
     with pytest.raises(ContentError) as caught:
-        prepare(EXAMPLES[0], kit2)
+        prepare_with(kit, content_copy)
     assert caught.value.message.startswith(f"{path}:{line}: template error:")
     assert "no_such_thing" in caught.value.message
 

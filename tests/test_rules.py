@@ -277,9 +277,10 @@ def test_early_career_supports_a_reattempt(diagnosis_of, rules, offset, early):
 
 @pytest.mark.parametrize(
     "extra_years, research, decision",
-    [(0, False, "pivot"), (0, None, "pivot"), (0, True, "reattempt"), (1, False, "reattempt")],
+    [(0, False, "pivot"), (0, None, "reattempt"), (0, True, "reattempt"), (1, False, "reattempt")],
 )
 def test_no_time_to_rebuild_a_competitive_application(diagnosis_of, extra_years, research, decision):
+    """Both facts must be known: an unknown research year never counts against the reader."""
     changes = {"situation.extra_years": extra_years, "situation.research_year_access": research}
     if research is None:
         changes["situation.research_year_access"] = REMOVE

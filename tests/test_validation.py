@@ -90,6 +90,7 @@ def test_examples_validate(runner):
         ({"application.interviews": 90}, "application.interviews: 90 interviews is more than the 80 programs applied to"),
         ({"name": 12}, "name: 12 is not text (put it in quotes if it is meant as text)"),
         ({"id": "../escape"}, "id: '../escape' does not have the expected form"),
+        ({"red_flags": "remediation"}, "red_flags: 'remediation' is not a list (expected a list of any of: remediation, leave_of_absence, professionalism, visa, social_media, written as [remediation] or one '- item' per line)"),
         ({"scores": [1, 2]}, "scores: a list is not a mapping (expected a mapping with the fields step2_ck, comlex2_ce, exam_failures)"),
     ],
 )
