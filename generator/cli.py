@@ -35,9 +35,8 @@ def build(profile: Path | None, output: Path, no_pdf: bool) -> None:
 
     kit = Toolkit.load()
     path = profile or kit.resources.example_profile
-    display = str(profile) if profile else f"example profile {path.name}"
-    built = build_guide(path, output, kit, display=str(profile) if profile else str(path), pdf=not no_pdf)
-    click.echo(f"Built the guide for {display} in {built.folder}/")
+    built = build_guide(path, output, kit, display=str(path), pdf=not no_pdf)
+    click.echo(f"Built the guide for {path if profile else 'the example profile ' + path.name} in {built.folder}/")
     click.echo(f"  website:  {built.folder / 'index.html'}")
     if not no_pdf:
         click.echo(f"  workbook: {built.folder / 'workbook.pdf'}")

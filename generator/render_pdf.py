@@ -72,7 +72,7 @@ class WorkbookRenderer:
         try:
             document = self._weasyprint.HTML(
                 string=html, base_url=self._root.as_uri() + "/", url_fetcher=self._fetcher
-            ).render(font_config=self._fonts, stylesheets=[self._css], pdf_identifier=identifier)
+            ).render(font_config=self._fonts, stylesheets=[self._css])
             pdf = document.write_pdf(pdf_identifier=identifier)
         except self._weasyprint.urls.FatalURLFetchingError as exc:
             raise BuildError(str(exc)) from None

@@ -8,6 +8,7 @@ and duplicate keys are refused with a located problem; nothing is ever construct
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -75,12 +76,14 @@ def _tag_name(tag: str) -> str:
     return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
 
 
+def _fail(display: str, message: str, line: int = 0, column: int = 0) -> InputError:
+    return InputError([Problem(display, line, column, "", message)])
+
+
 def read_yaml(path: Path, display: str | None = None, *, what: str = "file") -> Document:
     """Parse PATH; raise `InputError` listing every problem found."""
     display = display or str(path)
-
-    def fail(message: str, line: int = 0, column: int = 0) -> InputError:
-        return InputError([Problem(display, line, column, "", message)])
+    fail = partial(_fail, display)
 
     try:
         size = path.stat().st_size
@@ -102,9 +105,7 @@ def read_yaml(path: Path, display: str | None = None, *, what: str = "file") -> 
 
 def parse_yaml(text: str, display: str, *, what: str = "file") -> Document:
     """Parse TEXT (already decoded); raise `InputError` listing every problem."""
-
-    def fail(message: str, line: int = 0, column: int = 0) -> InputError:
-        return InputError([Problem(display, line, column, "", message)])
+    fail = partial(_fail, display)
 
     if "\x00" in text:
         raise fail("the file holds a NUL character; it is not a text file")
