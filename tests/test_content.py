@@ -56,26 +56,31 @@ def test_missing_front_matter_key(kit, content_copy):
         load(kit, content_copy)
 
 
-def test_unknown_variable_in_a_condition_names_file_and_line(kit, content_copy):
-    path = first_section(content_copy)
-    text = path.read_text()
-    path.write_text(text.replace('when: "true"', "when: \"dx.decison == 'pivot'\"", 1))
-    line = next(i for i, l in enumerate(path.read_text().splitlines(), 1) if l.startswith("when:"))
-    with pytest.raises(ContentError) as caught:
-        prepare_with(kit, content_copy)
-    assert caught.value.message.startswith(f"{path}:{line}: the condition \"dx.decison == 'pivot'\" failed")
-    assert "decison" in caught.value.message
+def _misspell_condition(text: str) -> tuple[str, str]:
+    return text.replace('when: "true"', "when: \"dx.decison == 'pivot'\"", 1), "when:"
 
 
-def test_unknown_variable_in_a_body_names_file_and_line(kit, content_copy):
+def _misspell_body(text: str) -> tuple[str, str]:
+    return text.rstrip("\n") + "\n\nSee {{ dx.decison }}.\n", "See {{"
+
+
+@pytest.mark.parametrize(
+    "break_it, message",
+    [
+        (_misspell_condition, "the condition \"dx.decison == 'pivot'\" failed"),
+        (_misspell_body, "template error:"),
+    ],
+    ids=["condition", "body"],
+)
+def test_unknown_variable_names_file_and_line(kit, content_copy, break_it, message):
     path = first_section(content_copy)
-    text = path.read_text().rstrip("\n") + "\n\nSee {{ dx.no_such_thing }}.\n"
+    text, marker = break_it(path.read_text())
     path.write_text(text)
-    line = len(text.splitlines())
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if l.startswith(marker))
     with pytest.raises(ContentError) as caught:
         prepare_with(kit, content_copy)
-    assert caught.value.message.startswith(f"{path}:{line}: template error:")
-    assert "no_such_thing" in caught.value.message
+    assert caught.value.message.startswith(f"{path}:{line}: {message}")
+    assert "decison" in caught.value.message
 
 
 def test_broken_template_syntax_names_file_and_line(kit, content_copy):
