@@ -91,6 +91,20 @@ def prepare(profile_path: Path, kit: Toolkit, display: str | None = None) -> Gui
     )
 
 
+def prepare_generic(kit: Toolkit) -> Guide:
+    """The public edition's guide: every section, generic text, and no profile read at all."""
+    sections, skipped = select_content(None, None, kit.data, kit.library, kit.md)
+    return Guide(
+        profile=None,
+        diagnosis=None,
+        sections=tuple(sections),
+        skipped=tuple(skipped),
+        data=kit.data,
+        built_for="everyone rebuilding after the Match",
+        date=build_date(),
+    )
+
+
 def build(profile_path: Path, out_dir: Path, kit: Toolkit, *, display: str | None = None, pdf: bool = True) -> Built:
     """Build one profile's site and workbook into OUT_DIR/<id>/."""
     guide = prepare(profile_path, kit, display)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Literal
 
 import jinja2
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from generator.errors import ContentError, InputError
 from generator.schema import check
@@ -42,12 +42,47 @@ class ExampleMeta(_Front):
     title: str | None = None
 
 
-class FieldMeta(_Front):
-    id: str = Field(pattern=r"^[a-z0-9_]+$")
+class ColumnMeta(_Front):
+    id: str = Field(pattern=r"^[a-z0-9]+(_[a-z0-9]+)*$")
     label: str
-    kind: Literal["line", "area", "check"]
+    kind: Literal["line", "check"] = "line"
+    prefill: str | None = None
+    """An expression giving one value per row (a list); rows past its end stay blank."""
+
+
+class RowMeta(_Front):
+    id: str = Field(pattern=r"^[a-z0-9]+(_[a-z0-9]+)*$")
+    label: str
+
+
+class FieldMeta(_Front):
+    id: str = Field(pattern=r"^[a-z0-9]+(_[a-z0-9]+)*$")
+    label: str
+    kind: Literal["line", "area", "check", "table"]
     lines: int = Field(default=1, ge=1, le=30)
     prefill: str | None = None
+    columns: list[ColumnMeta] = []
+    rows: int | list[RowMeta] = 0
+    """A table's rows: a count (cells named <field>_<n>_<column>) or labelled rows (<row>_<column>)."""
+
+    @model_validator(mode="after")
+    def _table_shape(self) -> "FieldMeta":
+        if self.kind == "table":
+            if not self.columns or not self.rows:
+                raise ValueError("a table needs `columns` and `rows`")
+            if self.prefill:
+                raise ValueError("a table is prefilled per column: put `prefill` on a column")
+        elif self.columns or self.rows:
+            raise ValueError("only a field of kind `table` has `columns` and `rows`")
+        return self
+
+    def cell_names(self) -> list[list[str]]:
+        """The field name of every cell, row by row."""
+        if isinstance(self.rows, int):
+            keys = [f"{self.id}_{n}" for n in range(1, self.rows + 1)]
+        else:
+            keys = [r.id for r in self.rows]
+        return [[f"{key}_{c.id}" for c in self.columns] for key in keys]
 
 
 class WorksheetMeta(_Front):
@@ -230,15 +265,23 @@ def _load_worksheet(path: Path, env: jinja2.Environment) -> WorksheetSource:
         first = exc.problems[0]
         raise ContentError(path, first.message, first.line) from None
     meta: WorksheetMeta = _meta(doc, WorksheetMeta, path)
-    ids = [f.id for f in meta.fields]
-    duplicates = {i for i in ids if ids.count(i) > 1}
+    if not re.fullmatch(r"[a-z0-9]+([_-][a-z0-9]+)*", path.stem):  # TODO underscores only
+        raise ContentError(path, "a worksheet's file name is its id: lower-case letters, digits and underscores")
+    names = [f.id for f in meta.fields if f.kind != "table"]
+    names += [name for f in meta.fields if f.kind == "table" for row in f.cell_names() for name in row]
+    duplicates = {n for n in names if names.count(n) > 1}
     if duplicates:
-        raise ContentError(path, f"field ids used twice: {', '.join(sorted(duplicates))}")
+        raise ContentError(path, f"field names used twice: {', '.join(sorted(duplicates))}")
     prefills = {
         f.id: _condition(env, f.prefill, Located(path, doc.where(("fields", i, "prefill"))[0]))
         for i, f in enumerate(meta.fields)
         if f.prefill
     }
+    for i, f in enumerate(meta.fields):
+        for j, c in enumerate(f.columns):
+            if c.prefill:
+                where = Located(path, doc.where(("fields", i, "columns", j, "prefill"))[0])
+                prefills[f"{f.id}.{c.id}"] = _condition(env, c.prefill, where)
     return WorksheetSource(path.stem, meta, prefills, Located(path, 1))
 
 

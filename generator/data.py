@@ -85,6 +85,8 @@ class Pivot(_Data):
 class Specialty(_Data):
     key: Annotated[str, Field(pattern=r"^[a-z][a-z_]*$")]
     name: str
+    short_name: str | None = None
+    """For charts and tables where the full name does not fit."""
     aliases: list[str] = []
     match: Literal["nrmp_main", "sf_match", "aua_match"]
     step2_ck: Step2 | None
@@ -97,6 +99,11 @@ class Specialty(_Data):
     lifestyle: Literal["intense", "balanced", "controllable"]
     features: list[str]
     pivots: list[Pivot]
+
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
 
 
 class SpecialtyFile(_Data):
@@ -211,6 +218,8 @@ class ReferenceData:
     rules: Rules
     labels: dict[str, dict[str, str]]
     """Words for the profile's coded values (outcomes, roles, red flags, ...)."""
+    plan: PlanFile
+    """The phases of the 12-18 month plan."""
 
     @cached_property
     def validation_context(self) -> dict[str, Any]:
@@ -225,6 +234,9 @@ def load_reference_data(folder: Path) -> ReferenceData:
     labels_doc = read_yaml(folder / "labels.yaml", what="data file")
     labels, more = check(labels_doc, _LabelsFile)
     problems += more
+    plan_doc = read_yaml(folder / "plan.yaml", what="data file")
+    plan, more = check(plan_doc, PlanFile)
+    problems += more
     rules_doc = read_yaml(folder / "rules.yaml", what="data file")
     rules, more = check(rules_doc, Rules)
     problems += more
@@ -238,7 +250,7 @@ def load_reference_data(folder: Path) -> ReferenceData:
         problems += _cross_check(spec_doc, table, set(keeps.root))
     if problems:
         raise InputError(problems)
-    assert keeps is not None and rules is not None and table is not None and labels is not None
+    assert keeps is not None and rules is not None and table is not None and labels is not None and plan is not None
     log.debug("reference data: %d specialties", len(table.specialties))
     return ReferenceData(
         catalog=Catalog(table.specialties, table.sources),
@@ -246,6 +258,7 @@ def load_reference_data(folder: Path) -> ReferenceData:
         facts=facts_doc.data,
         rules=rules,
         labels=labels.model_dump(),
+        plan=plan,
     )
 
 
@@ -259,6 +272,22 @@ class _LabelsFile(_Data):
     red_flags: dict[str, str]
     roles: dict[str, str]
     buckets: dict[str, str]
+    time_split: dict[str, str]
+    tiers: dict[str, str]
+
+
+class PlanPhase(_Data):
+    id: str
+    start: Annotated[int, Field(ge=0, le=36)]
+    end: Annotated[int, Field(ge=0, le=36)]
+    title: str
+    focus: str
+    by_bucket: dict[Literal["metrics", "application_quality", "strategy", "red_flags"], str] = {}
+
+
+class PlanFile(_Data):
+    source: str
+    phases: Annotated[list[PlanPhase], Field(min_length=1)]
 
 
 class _SourcesOnly(_Data):

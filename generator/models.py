@@ -81,15 +81,41 @@ class Diagnosis:
 
 
 @dataclass(frozen=True)
+class Cell:
+    """One cell of a worksheet table: a one-line field or a box to tick."""
+
+    name: str
+    """The field name within its worksheet, e.g. `candidate_1_lifestyle`."""
+    kind: Literal["line", "check"]
+    label: str
+    """What a screen reader announces: the row and the column."""
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class TableRow:
+    label: str | None
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
 class WorksheetField:
-    """A worksheet field."""
+    """A worksheet field; a table holds a grid of cells."""
 
     id: str
     label: str
-    kind: Literal["line", "area", "check"]
+    kind: Literal["line", "area", "check", "table"]
     lines: int = 1
     value: str | None = None
     """Prefilled from the profile, when the profile answers it."""
+    columns: tuple[str, ...] = ()
+    rows: tuple[TableRow, ...] = ()
+
+    def names(self) -> list[tuple[str, str]]:
+        """(name, kind) of every form field this field becomes: itself, or each cell of a table."""
+        if self.kind == "table":
+            return [(c.name, c.kind) for row in self.rows for c in row.cells]
+        return [(self.id, self.kind)]
 
 
 @dataclass(frozen=True)
@@ -98,6 +124,10 @@ class Worksheet:
     title: str
     intro_html: str
     fields: tuple[WorksheetField, ...]
+
+    def field_names(self) -> list[tuple[str, str]]:
+        """(`<worksheet>.<field>`, kind) for every form field of the worksheet, in order."""
+        return [(f"{self.id}.{name}", kind) for f in self.fields for name, kind in f.names()]
 
 
 @dataclass(frozen=True)
@@ -115,6 +145,8 @@ class Section:
     worksheets: tuple[Worksheet, ...]
     examples: dict[str, str] = field(default_factory=dict)
     """Example slot -> the variant chosen for this reader."""
+    charts: tuple[str, ...] = ()
+    """The charts drawn in the section, in order."""
 
 
 @dataclass(frozen=True)

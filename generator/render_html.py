@@ -50,14 +50,16 @@ def render_site(guide: Guide, env: jinja2.Environment, templates: Path) -> dict[
             **neighbours(i),
         )
     data = guide.data
+    this_year = int(guide.date[:4])
     files["sources.html"] = _render(
         env,
         "site/sources.html",
         common,
         current="sources",
         page_title="Sources",
-        source_list=list(data.catalog.sources.values()),
-        fact_sources=_fact_sources(data.facts),
+        source_list=_specialty_sources(data, this_year),
+        fact_sources=[{**f, "age": _age(f["year"], this_year)} for f in _fact_sources(data.facts)],
+        age=lambda year: _age(year, this_year),
         rules_source=data.rules.source,
         specialties=list(data.catalog),
         **neighbours(len(order) - 1),
@@ -71,6 +73,31 @@ def render_site(guide: Guide, env: jinja2.Environment, templates: Path) -> dict[
 
 def _render(env: jinja2.Environment, name: str, common: dict, **extra) -> bytes:
     return env.get_template(name).render({**common, **extra}).encode("utf-8")
+
+
+def _age(year: int | None, this_year: int) -> str:
+    """How old a figure is when the guide is built."""
+    if not year:
+        return "undated"
+    years = this_year - int(year)
+    if years <= 0:
+        return "from this year"
+    return f"{years} year{'s' if years != 1 else ''} old"
+
+
+def _specialty_sources(data, this_year: int) -> list[dict]:
+    """Each source of the specialty table, with the years of the figures taken from it and their age."""
+    years: dict[str, set[int]] = {}
+    for s in data.catalog:
+        for block in (s.step2_ck, s.match_rate_pct, s.research_items):
+            if block is not None and block.year:
+                years.setdefault(block.source, set()).add(block.year)
+    result = []
+    for key, source in data.catalog.sources.items():
+        used = sorted(years.get(source.cite, set()) | years.get(key, set()))
+        age = "; ".join(f"{y} figures, {_age(y, this_year)}" for y in used) if used else "used for classifications, not figures"
+        result.append({"cite": source.cite, "title": source.title, "age": age})
+    return result
 
 
 def _fact_sources(facts: dict) -> list[dict]:

@@ -8,11 +8,14 @@ from typing import Any
 
 import jinja2
 from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 from generator.content import Condition, Library, SectionSource, WorksheetSource
 from generator.data import ReferenceData
 from generator.errors import ContentError
-from generator.models import Diagnosis, Section, Worksheet, WorksheetField
+from generator import charts as drawing
+from generator.models import Cell, Diagnosis, Section, TableRow, Worksheet, WorksheetField
+from generator.plan import personal_plan
 from generator.profile import Profile
 from generator.templating import MarkdownText, render_markdown
 
@@ -28,6 +31,7 @@ def reader_context(profile: Profile | None, dx: Diagnosis | None, data: Referenc
         "labels": data.labels,
         "specialties": catalog.by_key,
         "generic": profile is None,
+        "plan": personal_plan(dx if profile is not None else None, data.plan),
     }
     if profile is None or dx is None:
         return {**base, "p": None, "dx": None, "dream": None, "target": None, "matched": None}
@@ -103,7 +107,22 @@ def select_content(
                 return MarkdownText(render_template(variant.body, context))
         raise KeyError(f"no variant of {slot!r} applies")  # load_library guarantees a fallback
 
+    drawn: dict[str, Markup] = {}
+    painters = {
+        "scores": lambda: drawing.score_chart(profile, dx, data),
+        "decision": lambda: drawing.decision_chart(profile, dx),
+        "time": lambda: drawing.time_chart(data, dx.decision if dx else None),
+        "plan": lambda: drawing.plan_chart(context["plan"], profile is not None, data.labels["buckets"]),
+    }
+
+    def chart(name: str) -> MarkdownText:
+        if name not in painters:
+            raise KeyError(f"unknown chart {name!r} (expected one of: {', '.join(painters)})")
+        drawn[name] = painters[name]().figure()
+        return MarkdownText(f"\n::: chart {name}\n:::\n")
+
     context["example"] = example
+    context["chart"] = chart
     sections: list[Section] = []
     skipped: list[tuple[str, str]] = []
     for source in library.sections:
@@ -111,16 +130,22 @@ def select_content(
             skipped.append((source.id, source.meta.title))
             continue
         chosen.clear()
-        sections.append(_render_section(source, context, library, md, chosen))
+        drawn.clear()
+        sections.append(_render_section(source, context, library, md, chosen, drawn))
     log.info("selected %d sections, left out %d", len(sections), len(skipped))
     return sections, skipped
 
 
 def _render_section(
-    source: SectionSource, context: dict[str, Any], library: Library, md: MarkdownIt, chosen: dict[str, str]
+    source: SectionSource,
+    context: dict[str, Any],
+    library: Library,
+    md: MarkdownIt,
+    chosen: dict[str, str],
+    drawn: dict[str, Markup],
 ) -> Section:
     body = render_template(source.body, context)
-    html, headings = render_markdown(md, body)
+    html, headings = render_markdown(md, body, drawn)
     why = md.renderInline(render_template(source.why, context).strip())
     worksheets = tuple(_worksheet(library.worksheets[w], context, md) for w in source.meta.worksheets)
     return Section(
@@ -132,16 +157,39 @@ def _render_section(
         headings=tuple(headings),
         worksheets=worksheets,
         examples=dict(chosen),
+        charts=tuple(drawn),
     )
 
 
 def _worksheet(source: WorksheetSource, context: dict[str, Any], md: MarkdownIt) -> Worksheet:
+    def prefill(key: str) -> Any:
+        if key not in source.prefills or context["generic"]:
+            return None
+        return evaluate(source.prefills[key], context)
+
     fields = []
     for f in source.meta.fields:
-        value = None
-        if f.id in source.prefills and not context["generic"]:
-            value = _prefill_text(evaluate(source.prefills[f.id], context))
-        fields.append(WorksheetField(f.id, f.label, f.kind, f.lines, value))
+        if f.kind != "table":
+            fields.append(WorksheetField(f.id, f.label, f.kind, f.lines, _prefill_text(prefill(f.id))))
+            continue
+        columns = []
+        for c in f.columns:
+            key = f"{f.id}.{c.id}"
+            values = prefill(key)
+            if values is not None and not isinstance(values, (list, tuple)):
+                where = source.prefills[key].where
+                raise ContentError(where.path, f"the prefill of column {c.id!r} must give a list, one value per row, not {values!r}", where.line)
+            columns.append((c, [_prefill_text(v) for v in values or []]))
+        labels = [None] * f.rows if isinstance(f.rows, int) else [r.label for r in f.rows]
+        rows = []
+        for n, (names, label) in enumerate(zip(f.cell_names(), labels)):
+            row_name = label or f"{f.label}, row {n + 1}"
+            cells = tuple(
+                Cell(name, c.kind, f"{row_name}: {c.label}", values[n] if n < len(values) else None)
+                for name, (c, values) in zip(names, columns)
+            )
+            rows.append(TableRow(label, cells))
+        fields.append(WorksheetField(f.id, f.label, "table", columns=tuple(c.label for c in f.columns), rows=tuple(rows)))
     return Worksheet(source.id, source.meta.title, md.renderInline(source.meta.intro), tuple(fields))
 
 

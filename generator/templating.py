@@ -74,6 +74,7 @@ def content_environment(keeps: dict[str, str], catalog: Any) -> SandboxedEnviron
         join_and=join_and,
         keep_labels=lambda keys: [keeps.get(k, k.replace("_", " ")) for k in (keys or ())],
         specialty_name=lambda key: catalog[key].name,
+        lookup=lambda key, mapping: mapping.get(key, key),
     )
     return env
 
@@ -97,14 +98,24 @@ def markdown_renderer() -> MarkdownIt:
     md.use(anchors_plugin, min_level=2, max_level=3, permalink=False)
     for name in CONTAINERS:
         md.use(container_plugin, name=name)
+    md.use(container_plugin, name="chart", render=_render_chart)
     return md
 
 
-def render_markdown(md: MarkdownIt, text: str) -> tuple[str, list[tuple[int, str, str]]]:
-    """Render TEXT; return the HTML and the (level, anchor, text) of each heading."""
+def _render_chart(self: Any, tokens: list[Any], idx: int, options: Any, env: dict[str, Any]) -> str:
+    """`::: chart NAME` becomes the chart the section's `chart("NAME")` call drew."""
+    token = tokens[idx]
+    if token.nesting != 1:
+        return ""
+    name = token.info.strip().removeprefix("chart").strip()
+    return str(env.get("charts", {})[name])
+
+
+def render_markdown(md: MarkdownIt, text: str, charts: dict[str, Markup] | None = None) -> tuple[str, list[tuple[int, str, str]]]:
+    """Render TEXT, with the figures of CHARTS; return the HTML and the (level, anchor, text) of each heading."""
     tokens = md.parse(text)
     headings = []
     for i, token in enumerate(tokens):
         if token.type == "heading_open" and token.attrs.get("id"):
             headings.append((int(token.tag[1]), str(token.attrs["id"]), tokens[i + 1].content))
-    return md.renderer.render(tokens, md.options, {}), headings
+    return md.renderer.render(tokens, md.options, {"charts": charts or {}}), headings

@@ -187,7 +187,7 @@ def test_interview_answer_follows_the_primary_bucket(kit, write_profile, tmp_pat
     strategy = prepare(write_profile({"application.program_list": "narrow"}), kit)
     metrics = prepare(write_profile({"scores.step2_ck": 230, "preferences.open_to": []}), kit)
     pick = lambda guide: next(s.examples["interview-last-match"] for s in guide.sections if "interview-last-match" in s.examples)
-    assert pick(strategy) == "strategy"
+    assert pick(strategy) == "strategy-reattempt"
     assert pick(metrics) == "metrics-pivot"
 
 

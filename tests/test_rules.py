@@ -7,6 +7,8 @@ moves the tests with it.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from conftest import REMOVE
@@ -204,7 +206,7 @@ def test_second_primary_ratio_threshold(kit, profile_of, narrow_weight_offset):
     at_ratio = rules.primary.second_ratio * heavy
     weight = int(at_ratio) + narrow_weight_offset if at_ratio == int(at_ratio) else int(at_ratio) + (narrow_weight_offset > 0)
     changed = rules.model_copy(update={"weights": {**rules.weights, "narrow_list": weight}})
-    data = type(kit.data)(kit.data.catalog, kit.data.keeps, kit.data.facts, changed, kit.data.labels)
+    data = dataclasses.replace(kit.data, rules=changed)
     dx = diagnose(profile_of({"red_flags": ["professionalism"], "application.program_list": "narrow"}), data)
     assert dx.primary == (("red_flags", "strategy") if weight >= at_ratio else ("red_flags",))
 

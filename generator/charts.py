@@ -1,0 +1,350 @@
+"""Pictures drawn from data, as inline SVG that renders the same in a browser and in WeasyPrint.
+
+Each chart is a `Chart`: the SVG, a one-line title, a text alternative that states every number
+the picture shows, and a caption naming the sources. Nothing is hand-placed: positions come from
+the reader's profile, their diagnosis and the data files. Text uses `currentColor`, so a chart
+follows the page's light or dark scheme; the few fills are mid-tones readable on both.
+
+WeasyPrint's SVG renderer ignores `text-anchor="end"`, so labels are anchored at their start or
+their middle only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from markupsafe import Markup, escape
+
+from generator.data import ReferenceData, Specialty
+from generator.models import Diagnosis
+from generator.plan import Plan
+from generator.profile import Profile
+
+ACCENT = "#2b6cb0"
+READER = "#c05621"
+MUTED = "#8a94a3"
+FONT = "DejaVu Sans, Verdana, sans-serif"
+
+# The playbook's own example specialties, shown in the public edition's score chart.
+GENERIC_SPECIALTIES = ("dermatology", "orthopaedic_surgery", "plastic_surgery", "neurological_surgery", "internal_medicine", "family_medicine")
+
+
+@dataclass(frozen=True)
+class Chart:
+    name: str
+    title: str
+    description: str
+    """The text alternative: every number the picture shows, in words."""
+    caption: str
+    svg: str
+
+    def figure(self) -> Markup:
+        """The chart as an HTML figure, its SVG labelled by its title and description."""
+        return Markup(
+            f'<figure class="chart chart--{self.name}" id="chart-{self.name}">'
+            f"{self.svg}"
+            f'<figcaption>{escape(self.caption)}</figcaption>'
+            "</figure>"
+        )
+
+
+class _Svg:
+    """A small SVG writer: every text is escaped, every number rounded."""
+
+    def __init__(self, name: str, width: int, height: int, title: str, description: str):
+        self.name, self.width, self.height = name, width, height
+        self.parts: list[str] = [
+            f'<title id="chart-{name}-title">{escape(title)}</title>',
+            f'<desc id="chart-{name}-desc">{escape(description)}</desc>',
+        ]
+
+    def add(self, tag: str, text: str | None = None, **attrs: Any) -> None:
+        rendered = " ".join(f'{k.rstrip("_").replace("_", "-")}="{escape(_num(v))}"' for k, v in attrs.items() if v is not None)
+        self.parts.append(f"<{tag} {rendered}>{escape(text)}</{tag}>" if text is not None else f"<{tag} {rendered}/>")
+
+    def text(self, x: float, y: float, text: str, size: float = 12, anchor: str = "start", weight: str | None = None, fill: str = "currentColor") -> None:
+        self.add("text", text, x=x, y=y, font_size=size, text_anchor=anchor, font_weight=weight, fill=fill, font_family=FONT)
+
+    def render(self) -> str:
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}" '
+            f'width="{self.width}" height="{self.height}" role="img" '
+            f'aria-labelledby="chart-{self.name}-title chart-{self.name}-desc">' + "".join(self.parts) + "</svg>"
+        )
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.1f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def _text_width(text: str, size: float) -> float:
+    """A generous estimate of DejaVu Sans text width, for layout only."""
+    return len(text) * size * 0.62
+
+
+# --- Step 2 CK against matched and unmatched means ---------------------------------------------
+
+
+def score_chart(profile: Profile | None, dx: Diagnosis | None, data: ReferenceData) -> Chart:
+    """The reader's Step 2 CK against the matched and unmatched means of their dream and pivot fields."""
+    catalog = data.catalog
+    if dx is None:
+        keys: Iterable[str] = GENERIC_SPECIALTIES
+    else:
+        keys = [dx.dream_specialty, dx.target_specialty, *(o.specialty for o in dx.pivot_options)]
+    rows: list[Specialty] = []
+    for key in dict.fromkeys(keys):
+        s = catalog[key]
+        if s.step2_ck is not None and s.step2_ck.matched is not None:
+            rows.append(s)
+    score = profile.scores.step2_ck if profile is not None else None
+    values = [v for s in rows for v in (s.step2_ck.matched, s.step2_ck.unmatched) if v is not None]
+    if score is not None:
+        values.append(score)
+    if not values:
+        values = [240]
+    low = (min(values) - 6) // 5 * 5
+    high = -(-(max(values) + 6) // 5) * 5
+
+    label_w, left, right, top, row_h = 170, 180, 620, 52, 34
+    height = top + row_h * max(len(rows), 1) + 46
+
+    def x(v: float) -> float:
+        return left + (v - low) * (right - left) / (high - low)
+
+    sources = sorted({s.step2_ck.source for s in rows})
+    title = "Your Step 2 CK against matched and unmatched applicants" if score is not None else "Step 2 CK of matched and unmatched applicants"
+    said = [
+        f"{s.name}: matched mean {s.step2_ck.matched}"
+        + (f", unmatched mean {s.step2_ck.unmatched}" if s.step2_ck.unmatched is not None else "")
+        for s in rows
+    ]
+    description = (f"Your Step 2 CK: {score}. " if score is not None else "") + "; ".join(said) + "."
+    if not rows:
+        description = (f"Your Step 2 CK: {score}. " if score is not None else "") + "No published Step 2 CK means for these specialties."
+    svg = _Svg("scores", 640, height, title, description)
+
+    # Legend.
+    svg.add("circle", cx=left + 6, cy=18, r=6, fill=ACCENT)
+    svg.text(left + 18, 22, "matched mean", 11)
+    svg.add("circle", cx=left + 136, cy=18, r=5.5, fill="none", stroke=MUTED, stroke_width=2)
+    svg.text(left + 148, 22, "unmatched mean", 11)
+    if score is not None:
+        svg.add("line", x1=left + 268, y1=10, x2=left + 268, y2=26, stroke=READER, stroke_width=3)
+        svg.text(left + 278, 22, "you", 11, weight="bold", fill=READER)
+
+    # Grid and axis.
+    axis_y = top + row_h * max(len(rows), 1)
+    for tick in range(int(low), int(high) + 1, 5):
+        svg.add("line", x1=x(tick), y1=top - 8, x2=x(tick), y2=axis_y, stroke=MUTED, stroke_width=0.5, stroke_opacity=0.5)
+        svg.text(x(tick), axis_y + 16, str(tick), 10, anchor="middle")
+    svg.text(left, axis_y + 36, "Step 2 CK score", 10)
+
+    for i, s in enumerate(rows):
+        y = top + row_h * i + row_h / 2
+        mean, miss = s.step2_ck.matched, s.step2_ck.unmatched
+        name = s.label if _text_width(s.name, 12) > label_w else s.name
+        svg.text(0, y + 4, name, 12, weight="bold" if dx is not None and s.key == dx.target_specialty else None)
+        svg.add("line", x1=left, y1=y, x2=right, y2=y, stroke=MUTED, stroke_width=1, stroke_opacity=0.6)
+        if miss is not None:
+            svg.add("line", x1=x(min(mean, miss)), y1=y, x2=x(max(mean, miss)), y2=y, stroke=ACCENT, stroke_width=3, stroke_opacity=0.45)
+            svg.add("circle", cx=x(miss), cy=y, r=5.5, fill="none", stroke=MUTED, stroke_width=2)
+            svg.text(x(miss), y - 9, str(miss), 9.5, anchor="middle")
+        svg.add("circle", cx=x(mean), cy=y, r=6, fill=ACCENT)
+        svg.text(x(mean), y + 17, str(mean), 9.5, anchor="middle", weight="bold")
+    if score is not None:
+        svg.add("line", x1=x(score), y1=top - 10, x2=x(score), y2=axis_y, stroke=READER, stroke_width=3)
+        svg.text(x(score), top - 14, f"you: {score}", 11, anchor="middle", weight="bold", fill=READER)
+
+    unverified = any(not s.step2_ck.verified for s in rows)
+    caption = (
+        f"Mean Step 2 CK of US MD seniors who matched, and who did not, by specialty. Source: {', '.join(sources) or 'none'}"
+        + (" (transcribed figures, not independently verified)" if unverified else "")
+        + "."
+    )
+    return Chart("scores", title, description, caption, svg.render())
+
+
+# --- The decision path -------------------------------------------------------------------------
+
+
+def decision_chart(profile: Profile | None, dx: Diagnosis | None) -> Chart:
+    """The playbook's process diagram, with the reader's route drawn in the accent colour."""
+    route = dx.decision if dx is not None else None
+    start = "Not in your dream specialty" if profile is not None and profile.outcome in ("matched_other", "soap_unwanted") else "Unmatched, or not in the dream specialty"
+    # (id, label, x-centre, y-top, shape, on the reader's route?)
+    both = route is not None
+    nodes = [
+        ("start", start, 320, 8, "box", both),
+        ("analyse", "Analyse metrics and application", 320, 68, "box", both),
+        ("norms", "Metrics near the specialty's norms?", 320, 128, "diamond", both),
+        ("reattempt", "One more serious reattempt", 160, 216, "box", route == "reattempt"),
+        ("pivot", "Identify realistic pivot specialties", 480, 216, "box", route == "pivot"),
+        ("dream_role", "Research or prelim year in the dream field", 160, 276, "box", route == "reattempt"),
+        ("pivot_role", "A role in the pivot field", 480, 276, "box", route == "pivot"),
+        ("strengthen", "12 to 18 months: strengthen the profile", 320, 346, "box", both),
+        ("apply", "Rebuild the application, apply broadly", 320, 406, "box", both),
+        ("matched", "Matched?", 320, 466, "diamond", both),
+        ("residency", "Start residency", 160, 554, "box", both),
+        ("reassess", "Reassess: a second pivot or another career", 480, 554, "box", False),
+    ]
+    edges = [
+        ("start", "analyse", None, both),
+        ("analyse", "norms", None, both),
+        ("norms", "reattempt", "yes", route == "reattempt"),
+        ("norms", "pivot", "no", route == "pivot"),
+        ("reattempt", "dream_role", None, route == "reattempt"),
+        ("pivot", "pivot_role", None, route == "pivot"),
+        ("dream_role", "strengthen", None, route == "reattempt"),
+        ("pivot_role", "strengthen", None, route == "pivot"),
+        ("strengthen", "apply", None, both),
+        ("apply", "matched", None, both),
+        ("matched", "residency", "yes", both),
+        ("matched", "reassess", "no", False),
+    ]
+    box_w, box_h, dia_w, dia_h = 270, 40, 300, 56
+    geometry = {}
+    for nid, label, cx, y, shape, _ in nodes:
+        h = dia_h if shape == "diamond" else box_h
+        geometry[nid] = (cx, y, h)
+
+    if route == "reattempt":
+        title = "The decision path: your route is a serious reattempt"
+    elif route == "pivot":
+        title = "The decision path: your route is a pivot"
+    else:
+        title = "The decision path after an unsuccessful Match"
+    description = (
+        "A flowchart. Start: " + start + ". Analyse metrics and application. Are the metrics near the specialty's norms? "
+        "If yes: one more serious reattempt, with a research or prelim year in the dream field. "
+        "If no: identify realistic pivot specialties and take a role in the pivot field. "
+        "Both routes then spend 12 to 18 months strengthening the profile, rebuild the application and apply broadly. "
+        "Matched? If yes, start residency; if no, reassess: a second pivot or another career."
+        + (f" Your route, highlighted: the {route} branch." if route else "")
+    )
+    svg = _Svg("decision", 640, 600, title, description)
+
+    def colour(on: bool) -> str:
+        return ACCENT if on else MUTED
+
+    for a, b, label, on in edges:
+        ax, ay, ah = geometry[a]
+        bx, by, _ = geometry[b]
+        x1, y1 = ax, ay + ah
+        if a in ("norms", "matched") and bx != ax:
+            x1 = ax + (-dia_w / 2 if bx < ax else dia_w / 2)
+            y1 = ay + ah / 2
+            points = [(x1, y1), (bx, y1), (bx, by - 7)]
+        elif bx != ax:
+            points = [(x1, y1), (x1, y1 + (by - y1) / 2), (bx, y1 + (by - y1) / 2), (bx, by - 7)]
+        else:
+            points = [(x1, y1), (bx, by - 7)]
+        svg.add(
+            "polyline",
+            points=" ".join(f"{_num(float(px))},{_num(float(py))}" for px, py in points),
+            fill="none",
+            stroke=colour(on),
+            stroke_width=3 if on else 1.5,
+        )
+        tx, ty = points[-1]
+        svg.add("polygon", points=f"{_num(tx - 5.5)},{_num(ty)} {_num(tx + 5.5)},{_num(ty)} {_num(tx)},{_num(ty + 7)}", fill=colour(on))
+        if label:
+            lx = (points[0][0] + points[1][0]) / 2
+            svg.text(lx, points[0][1] - 6, label, 11, anchor="middle", weight="bold", fill=colour(on) if on else "currentColor")
+
+    for nid, label, cx, y, shape, on in nodes:
+        fill = ACCENT if on else "none"
+        text_fill = "#ffffff" if on else "currentColor"
+        if shape == "diamond":
+            points = f"{cx},{y} {cx + dia_w / 2},{y + dia_h / 2} {cx},{y + dia_h} {cx - dia_w / 2},{y + dia_h / 2}"
+            svg.add("polygon", points=points, fill=fill, stroke=colour(on), stroke_width=2)
+            svg.text(cx, y + dia_h / 2 + 4, label, 11.5, anchor="middle", weight="bold", fill=text_fill)
+        else:
+            w = box_w if cx == 320 else 250
+            svg.add("rect", x=cx - w / 2, y=y, width=w, height=box_h, rx=6, fill=fill, stroke=colour(on), stroke_width=2)
+            for i, line in enumerate(_wrap(label, w - 16, 11.5)):
+                svg.text(cx, y + (24 if len(_wrap(label, w - 16, 11.5)) == 1 else 17 + i * 14), line, 11.5, anchor="middle", fill=text_fill)
+    caption = "The rebuilding process as the playbook draws it" + (", with your route highlighted." if route else ".")
+    return Chart("decision", title, description, caption, svg.render())
+
+
+def _wrap(text: str, width: float, size: float) -> list[str]:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        candidate = f"{line} {word}".strip()
+        if line and _text_width(candidate, size) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    return lines + [line] if line else lines
+
+
+# --- The time split of a rebuilding year --------------------------------------------------------
+
+
+def time_chart(data: ReferenceData, decision: str | None) -> Chart:
+    """How a rebuilding year's effort divides, from the playbook's table."""
+    split: dict[str, int] = data.facts["playbook"]["weekly_time_pct"]
+    names = data.labels["time_split"]
+    rows = sorted(split.items(), key=lambda kv: -kv[1])
+    what = {"pivot": "a pivot year", "reattempt": "a reattempt year"}.get(decision or "", "a rebuilding year")
+    title = f"Where the time goes in {what}"
+    description = "Share of effort: " + "; ".join(f"{names[k]} {v}%" for k, v in rows) + "."
+    top, row_h, left, right = 10, 36, 250, 600
+    svg = _Svg("time", 640, top + row_h * len(rows) + 10, title, description)
+    biggest = max(v for _, v in rows)
+    for i, (key, value) in enumerate(rows):
+        y = top + i * row_h
+        svg.text(0, y + 19, names[key], 12)
+        w = (right - left) * value / biggest
+        svg.add("rect", x=left, y=y + 4, width=w, height=22, rx=3, fill=ACCENT, fill_opacity=1 if i == 0 else 0.7)
+        svg.text(left + w + 8, y + 20, f"{value}%", 12, weight="bold")
+    caption = f"How the effort of {what} divides, as a share of working time. Source: {data.facts['playbook']['source']}."
+    return Chart("time", title, description, caption, svg.render())
+
+
+# --- The plan as a timeline ---------------------------------------------------------------------
+
+
+def plan_chart(plan: Plan, personal: bool, labels: dict[str, str]) -> Chart:
+    """The plan's phases on a month axis; the repair phase names what the reader's diagnosis flagged."""
+    last = max(p.end for p in plan.phases)
+    left, right, top, row_h = 190, 630, 30, 52
+    height = top + row_h * len(plan.phases) + 36
+
+    def x(month: float) -> float:
+        return left + month * (right - left) / last
+
+    title = "Your plan, month by month" if personal else "The plan, month by month"
+    said = []
+    for p in plan.phases:
+        focus = "; ".join(p.focus)
+        said.append(f"months {p.start} to {p.end}, {p.title.lower()}: {focus}")
+    description = "A timeline from Match Week (month 0) to month " + str(last) + ". " + ". ".join(s[0].upper() + s[1:] for s in said) + "."
+    svg = _Svg("plan", 640, height, title, description)
+    axis_y = top + row_h * len(plan.phases)
+    for month in range(0, last + 1, 3):
+        svg.add("line", x1=x(month), y1=top - 6, x2=x(month), y2=axis_y, stroke=MUTED, stroke_width=0.5, stroke_opacity=0.6)
+        svg.text(x(month), axis_y + 16, str(month), 10, anchor="middle")
+    svg.text(left, axis_y + 32, "months from Match Week", 10)
+    svg.text(left, 14, "Match Week", 10)
+    for i, p in enumerate(plan.phases):
+        y = top + i * row_h
+        svg.text(0, y + 18, p.title, 12, weight="bold")
+        svg.text(0, y + 33, f"months {p.start} to {p.end}", 10, fill=MUTED)
+        start = x(p.start)
+        # A phase runs from the start of its first month to the end of its last.
+        width = x(min(p.end + 1, last)) - start
+        svg.add("rect", x=start, y=y + 6, width=width, height=18, rx=4, fill=ACCENT, fill_opacity=0.85)
+        if p.buckets:
+            note = "your focus: " + ", ".join(labels.get(b, b) for b in p.buckets)
+        else:
+            note = p.focus[0]
+        note_x = start if start + _text_width(note, 10) <= 640 else max(0.0, 640 - _text_width(note, 10))
+        svg.text(note_x, y + 40, note, 10, weight="bold" if p.buckets else None)
+    caption = f"The {plan.phases[0].start} to {last} month plan" + (", with the repair phase set by your diagnosis." if personal else ".") + " Source: the playbook."
+    return Chart("plan", title, description, caption, svg.render())
