@@ -322,7 +322,7 @@ def plan_chart(plan: Plan, personal: bool, labels: dict[str, str]) -> Chart:
     title = "Your plan, month by month" if personal else "The plan, month by month"
     said = []
     for p in plan.phases:
-        focus = "; ".join(p.focus)
+        focus = "; ".join(p.focus) if p.buckets else p.summary
         said.append(f"months {p.start} to {p.end}, {p.title.lower()}: {focus}")
     description = "A timeline from Match Week (month 0) to month " + str(last) + ". " + ". ".join(s[0].upper() + s[1:] for s in said) + "."
     svg = _Svg("plan", 640, height, title, description)
@@ -343,7 +343,7 @@ def plan_chart(plan: Plan, personal: bool, labels: dict[str, str]) -> Chart:
         if p.buckets:
             note = "your focus: " + ", ".join(labels.get(b, b) for b in p.buckets)
         else:
-            note = p.focus[0]
+            note = p.summary
         note_x = start if start + _text_width(note, 10) <= 640 else max(0.0, 640 - _text_width(note, 10))
         svg.text(note_x, y + 40, note, 10, weight="bold" if p.buckets else None)
     caption = f"The {plan.phases[0].start} to {last} month plan" + (", with the repair phase set by your diagnosis." if personal else ".") + " Source: the playbook."

@@ -265,7 +265,7 @@ def _load_worksheet(path: Path, env: jinja2.Environment) -> WorksheetSource:
         first = exc.problems[0]
         raise ContentError(path, first.message, first.line) from None
     meta: WorksheetMeta = _meta(doc, WorksheetMeta, path)
-    if not re.fullmatch(r"[a-z0-9]+([_-][a-z0-9]+)*", path.stem):  # TODO underscores only
+    if not re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*", path.stem):
         raise ContentError(path, "a worksheet's file name is its id: lower-case letters, digits and underscores")
     names = [f.id for f in meta.fields if f.kind != "table"]
     names += [name for f in meta.fields if f.kind == "table" for row in f.cell_names() for name in row]

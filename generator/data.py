@@ -282,6 +282,7 @@ class PlanPhase(_Data):
     end: Annotated[int, Field(ge=0, le=36)]
     title: str
     focus: str
+    steps: list[str] = []
     by_bucket: dict[Literal["metrics", "application_quality", "strategy", "red_flags"], str] = {}
 
 

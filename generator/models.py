@@ -93,6 +93,12 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class Column:
+    label: str
+    kind: Literal["line", "check"]
+
+
+@dataclass(frozen=True)
 class TableRow:
     label: str | None
     cells: tuple[Cell, ...]
@@ -108,7 +114,7 @@ class WorksheetField:
     lines: int = 1
     value: str | None = None
     """Prefilled from the profile, when the profile answers it."""
-    columns: tuple[str, ...] = ()
+    columns: tuple[Column, ...] = ()
     rows: tuple[TableRow, ...] = ()
 
     def names(self) -> list[tuple[str, str]]:

@@ -14,8 +14,10 @@ class Phase:
     title: str
     start: int
     end: int
+    summary: str
+    """The phase in one line."""
     focus: tuple[str, ...]
-    """What to work on; in the repair phase, one line per flagged bucket."""
+    """What to work on, month by month in turn; in the repair phase, one line per flagged bucket."""
     buckets: tuple[str, ...] = ()
     """The flagged buckets the focus lines answer (repair phase, personal plans only)."""
 
@@ -32,8 +34,7 @@ class Plan:
             if phase is None:
                 result.append("")
                 continue
-            item = phase.focus[(month - max(phase.start, 1)) % len(phase.focus)]
-            result.append(f"{phase.title}: {item[0].lower()}{item[1:]}")
+            result.append(phase.focus[(month - max(phase.start, 1)) % len(phase.focus)])
         return result
 
 
@@ -42,6 +43,6 @@ def personal_plan(dx: Diagnosis | None, data: PlanFile) -> Plan:
     phases = []
     for p in data.phases:
         buckets = tuple(b for b in (dx.flagged if dx else []) if b in p.by_bucket)
-        focus = tuple(p.by_bucket[b] for b in buckets) or (p.focus,)
-        phases.append(Phase(p.id, p.title, p.start, p.end, focus, buckets))
+        focus = tuple(p.by_bucket[b] for b in buckets) or tuple(p.steps) or (p.focus,)
+        phases.append(Phase(p.id, p.title, p.start, p.end, p.focus, focus, buckets))
     return Plan(tuple(phases))

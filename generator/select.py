@@ -14,7 +14,7 @@ from generator.content import Condition, Library, SectionSource, WorksheetSource
 from generator.data import ReferenceData
 from generator.errors import ContentError
 from generator import charts as drawing
-from generator.models import Cell, Diagnosis, Section, TableRow, Worksheet, WorksheetField
+from generator.models import Cell, Column, Diagnosis, Section, TableRow, Worksheet, WorksheetField
 from generator.plan import personal_plan
 from generator.profile import Profile
 from generator.templating import MarkdownText, render_markdown
@@ -189,7 +189,7 @@ def _worksheet(source: WorksheetSource, context: dict[str, Any], md: MarkdownIt)
                 for name, (c, values) in zip(names, columns)
             )
             rows.append(TableRow(label, cells))
-        fields.append(WorksheetField(f.id, f.label, "table", columns=tuple(c.label for c in f.columns), rows=tuple(rows)))
+        fields.append(WorksheetField(f.id, f.label, "table", columns=tuple(Column(c.label, c.kind) for c in f.columns), rows=tuple(rows)))
     return Worksheet(source.id, source.meta.title, md.renderInline(source.meta.intro), tuple(fields))
 
 

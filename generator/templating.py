@@ -95,11 +95,37 @@ def page_environment(templates: Path) -> jinja2.Environment:
 def markdown_renderer() -> MarkdownIt:
     """CommonMark with tables, heading anchors and the callout containers; raw HTML is off."""
     md = MarkdownIt("commonmark", {"html": False, "typographer": True}).enable(["table", "replacements", "smartquotes"])
+    md.core.ruler.after("smartquotes", "open_quotes", _close_open_quotes)
     md.use(anchors_plugin, min_level=2, max_level=3, permalink=False)
     for name in CONTAINERS:
         md.use(container_plugin, name=name)
     md.use(container_plugin, name="chart", render=_render_chart)
     return md
+
+
+def _close_open_quotes(state: Any) -> None:
+    """Curl the straight double quotes smartquotes left unpaired.
+
+    A quotation that runs over several paragraphs opens each paragraph and closes only the last,
+    so its quote marks cannot pair within one paragraph: a quote at the start of a word opens,
+    any other closes.
+    """
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        previous = " "
+        for token in block.children:
+            if token.type == "text" and '"' in token.content:
+                chars = list(token.content)
+                for i, ch in enumerate(chars):
+                    if ch == '"':
+                        before = chars[i - 1] if i else previous
+                        chars[i] = "\u201c" if before.isspace() or before in "([" else "\u201d"
+                token.content = "".join(chars)
+            if token.type == "text" and token.content:
+                previous = token.content[-1]
+            elif token.type in ("softbreak", "hardbreak"):
+                previous = " "
 
 
 def _render_chart(self: Any, tokens: list[Any], idx: int, options: Any, env: dict[str, Any]) -> str:
