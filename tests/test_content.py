@@ -173,3 +173,42 @@ def test_profile_docs_describe_every_field():
 
     for field in fields(Profile):
         assert f"`{field}`" in docs, f"docs/profile.md does not describe {field}"
+
+
+def test_a_table_without_columns_is_a_located_error(kit, content_copy):
+    path = content_copy / "worksheets" / "boundaries.yaml"
+    text = path.read_text()
+    start = text.index("    columns:")
+    end = text.index("  - {id: adjust")
+    path.write_text(text[:start] + text[end:])
+    with pytest.raises(ContentError) as caught:
+        load(kit, content_copy)
+    assert str(path) in caught.value.message
+    assert "a table needs `columns` and `rows`" in caught.value.message
+
+
+def test_a_column_prefill_that_is_not_a_list_names_its_line(kit, content_copy):
+    path = content_copy / "worksheets" / "plan_tracker.yaml"
+    lines = path.read_text().splitlines()
+    n = next(i for i, line in enumerate(lines) if "id: focus" in line)
+    lines[n] = '      - {id: focus, label: Focus, prefill: "plan.phases[0].title"}'
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ContentError) as caught:
+        prepare_with(kit, content_copy)
+    assert f"{path}:{n + 1}:" in caught.value.message
+    assert "must give a list" in caught.value.message
+
+
+def test_field_names_used_twice_are_an_error(kit, content_copy):
+    path = content_copy / "worksheets" / "today.yaml"
+    path.write_text(path.read_text() + '  - {id: commitment_1, label: "Again", kind: line}\n')
+    with pytest.raises(ContentError, match="field names used twice: commitment_1"):
+        load(kit, content_copy)
+
+
+def test_an_unknown_chart_names_the_section(kit, content_copy):
+    path = sorted((content_copy / "sections").glob("08-*.md"))[0]
+    path.write_text(path.read_text().replace('chart("decision")', 'chart("decisoin")'))
+    with pytest.raises(ContentError) as caught:
+        prepare_with(kit, content_copy)
+    assert str(path) in caught.value.message and "unknown chart 'decisoin'" in caught.value.message
