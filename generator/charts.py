@@ -21,6 +21,8 @@ from generator.models import Diagnosis
 from generator.plan import Plan
 from generator.profile import Profile
 
+WIDTH = 420
+"""Every chart's width in SVG units: narrow enough that text stays readable on a phone."""
 ACCENT = "#2b6cb0"
 READER = "#c05621"
 MUTED = "#8a94a3"
@@ -109,8 +111,9 @@ def score_chart(profile: Profile | None, dx: Diagnosis | None, data: ReferenceDa
     low = (min(values) - 6) // 5 * 5
     high = -(-(max(values) + 6) // 5) * 5
 
-    label_w, left, right, top, row_h = 170, 180, 620, 52, 34
-    height = top + row_h * max(len(rows), 1) + 46
+    # Each row: the specialty's name, then its line on a shared axis below it.
+    left, right, top, row_h = 12, WIDTH - 12, 58, 50
+    height = top + row_h * max(len(rows), 1) + 40
 
     def x(v: float) -> float:
         return left + (v - low) * (right - left) / (high - low)
@@ -125,39 +128,39 @@ def score_chart(profile: Profile | None, dx: Diagnosis | None, data: ReferenceDa
     description = (f"Your Step 2 CK: {score}. " if score is not None else "") + "; ".join(said) + "."
     if not rows:
         description = (f"Your Step 2 CK: {score}. " if score is not None else "") + "No published Step 2 CK means for these specialties."
-    svg = _Svg("scores", 640, height, title, description)
+    svg = _Svg("scores", WIDTH, height, title, description)
 
     # Legend.
-    svg.add("circle", cx=left + 6, cy=18, r=6, fill=ACCENT)
-    svg.text(left + 18, 22, "matched mean", 11)
-    svg.add("circle", cx=left + 136, cy=18, r=5.5, fill="none", stroke=MUTED, stroke_width=2)
-    svg.text(left + 148, 22, "unmatched mean", 11)
+    svg.add("circle", cx=8, cy=14, r=6, fill=ACCENT)
+    svg.text(20, 18, "matched mean", 12)
+    svg.add("circle", cx=128, cy=14, r=5.5, fill="none", stroke=MUTED, stroke_width=2)
+    svg.text(140, 18, "unmatched mean", 12)
     if score is not None:
-        svg.add("line", x1=left + 268, y1=10, x2=left + 268, y2=26, stroke=READER, stroke_width=3)
-        svg.text(left + 278, 22, "you", 11, weight="bold", fill=READER)
+        svg.add("line", x1=262, y1=6, x2=262, y2=22, stroke=READER, stroke_width=3)
+        svg.text(270, 18, "your score", 12, weight="bold", fill=READER)
 
     # Grid and axis.
-    axis_y = top + row_h * max(len(rows), 1)
+    axis_y = top + row_h * max(len(rows), 1) - 6
     for tick in range(int(low), int(high) + 1, 5):
-        svg.add("line", x1=x(tick), y1=top - 8, x2=x(tick), y2=axis_y, stroke=MUTED, stroke_width=0.5, stroke_opacity=0.5)
-        svg.text(x(tick), axis_y + 16, str(tick), 10, anchor="middle")
-    svg.text(left, axis_y + 36, "Step 2 CK score", 10)
+        svg.add("line", x1=x(tick), y1=top - 4, x2=x(tick), y2=axis_y, stroke=MUTED, stroke_width=0.5, stroke_opacity=0.5)
+        svg.text(x(tick), axis_y + 16, str(tick), 11, anchor="middle")
+    svg.text(left, axis_y + 34, "Step 2 CK score", 11)
 
     for i, s in enumerate(rows):
-        y = top + row_h * i + row_h / 2
+        y = top + row_h * i + 30
         mean, miss = s.step2_ck.matched, s.step2_ck.unmatched
-        name = s.label if _text_width(s.name, 12) > label_w else s.name
-        svg.text(0, y + 4, name, 12, weight="bold" if dx is not None and s.key == dx.target_specialty else None)
+        target = dx is not None and s.key == dx.target_specialty
+        svg.text(left, y - 16, s.name + (" (your target)" if target and s.key != dx.dream_specialty else "") + (" (your first choice)" if dx is not None and s.key == dx.dream_specialty else ""), 12.5, weight="bold" if target else None)
         svg.add("line", x1=left, y1=y, x2=right, y2=y, stroke=MUTED, stroke_width=1, stroke_opacity=0.6)
         if miss is not None:
             svg.add("line", x1=x(min(mean, miss)), y1=y, x2=x(max(mean, miss)), y2=y, stroke=ACCENT, stroke_width=3, stroke_opacity=0.45)
             svg.add("circle", cx=x(miss), cy=y, r=5.5, fill="none", stroke=MUTED, stroke_width=2)
-            svg.text(x(miss), y - 9, str(miss), 9.5, anchor="middle")
+            svg.text(x(miss), y + 17, str(miss), 11, anchor="middle")
         svg.add("circle", cx=x(mean), cy=y, r=6, fill=ACCENT)
-        svg.text(x(mean), y + 17, str(mean), 9.5, anchor="middle", weight="bold")
+        svg.text(x(mean), y + 17, str(mean), 11, anchor="middle", weight="bold")
     if score is not None:
-        svg.add("line", x1=x(score), y1=top - 10, x2=x(score), y2=axis_y, stroke=READER, stroke_width=3)
-        svg.text(x(score), top - 14, f"you: {score}", 11, anchor="middle", weight="bold", fill=READER)
+        svg.add("line", x1=x(score), y1=top - 8, x2=x(score), y2=axis_y, stroke=READER, stroke_width=3)
+        svg.text(x(score), top - 12, f"you: {score}", 12, anchor="middle", weight="bold", fill=READER)
 
     unverified = any(not s.step2_ck.verified for s in rows)
     caption = (
@@ -178,18 +181,18 @@ def decision_chart(profile: Profile | None, dx: Diagnosis | None) -> Chart:
     # (id, label, x-centre, y-top, shape, on the reader's route?)
     both = route is not None
     nodes = [
-        ("start", start, 320, 8, "box", both),
-        ("analyse", "Analyse metrics and application", 320, 68, "box", both),
-        ("norms", "Metrics near the specialty's norms?", 320, 128, "diamond", both),
-        ("reattempt", "One more serious reattempt", 160, 216, "box", route == "reattempt"),
-        ("pivot", "Identify realistic pivot specialties", 480, 216, "box", route == "pivot"),
-        ("dream_role", "Research or prelim year in the dream field", 160, 276, "box", route == "reattempt"),
-        ("pivot_role", "A role in the pivot field", 480, 276, "box", route == "pivot"),
-        ("strengthen", "12 to 18 months: strengthen the profile", 320, 346, "box", both),
-        ("apply", "Rebuild the application, apply broadly", 320, 406, "box", both),
-        ("matched", "Matched?", 320, 466, "diamond", both),
-        ("residency", "Start residency", 160, 554, "box", both),
-        ("reassess", "Reassess: a second pivot or another career", 480, 554, "box", False),
+        ("start", start, MID, 8, "box", both),
+        ("analyse", "Analyse metrics and application", MID, 70, "box", both),
+        ("norms", "Metrics near norms?", MID, 132, "diamond", both),
+        ("reattempt", "One more serious reattempt", LEFT, 222, "box", route == "reattempt"),
+        ("pivot", "Identify realistic pivot specialties", RIGHT, 222, "box", route == "pivot"),
+        ("dream_role", "Research or prelim year in the dream field", LEFT, 284, "box", route == "reattempt"),
+        ("pivot_role", "A role in the pivot field", RIGHT, 284, "box", route == "pivot"),
+        ("strengthen", "12 to 18 months: strengthen the profile", MID, 356, "box", both),
+        ("apply", "Rebuild the application, apply broadly", MID, 418, "box", both),
+        ("matched", "Matched?", MID, 480, "diamond", both),
+        ("residency", "Start residency", LEFT, 570, "box", both),
+        ("reassess", "Reassess: a second pivot or another career", RIGHT, 570, "box", False),
     ]
     edges = [
         ("start", "analyse", None, both),
@@ -205,7 +208,7 @@ def decision_chart(profile: Profile | None, dx: Diagnosis | None) -> Chart:
         ("matched", "residency", "yes", both),
         ("matched", "reassess", "no", False),
     ]
-    box_w, box_h, dia_w, dia_h = 270, 40, 300, 56
+    box_w, side_w, box_h, dia_w, dia_h = 240, 196, 44, 190, 56
     geometry = {}
     for nid, label, cx, y, shape, _ in nodes:
         h = dia_h if shape == "diamond" else box_h
@@ -225,7 +228,7 @@ def decision_chart(profile: Profile | None, dx: Diagnosis | None) -> Chart:
         "Matched? If yes, start residency; if no, reassess: a second pivot or another career."
         + (f" Your route, highlighted: the {route} branch." if route else "")
     )
-    svg = _Svg("decision", 640, 600, title, description)
+    svg = _Svg("decision", WIDTH, 622, title, description)
 
     def colour(on: bool) -> str:
         return ACCENT if on else MUTED
@@ -261,14 +264,18 @@ def decision_chart(profile: Profile | None, dx: Diagnosis | None) -> Chart:
         if shape == "diamond":
             points = f"{cx},{y} {cx + dia_w / 2},{y + dia_h / 2} {cx},{y + dia_h} {cx - dia_w / 2},{y + dia_h / 2}"
             svg.add("polygon", points=points, fill=fill, stroke=colour(on), stroke_width=2)
-            svg.text(cx, y + dia_h / 2 + 4, label, 11.5, anchor="middle", weight="bold", fill=text_fill)
+            svg.text(cx, y + dia_h / 2 + 4, label, 12, anchor="middle", weight="bold", fill=text_fill)
         else:
-            w = box_w if cx == 320 else 250
+            w = box_w if cx == MID else side_w
             svg.add("rect", x=cx - w / 2, y=y, width=w, height=box_h, rx=6, fill=fill, stroke=colour(on), stroke_width=2)
-            for i, line in enumerate(_wrap(label, w - 16, 11.5)):
-                svg.text(cx, y + (24 if len(_wrap(label, w - 16, 11.5)) == 1 else 17 + i * 14), line, 11.5, anchor="middle", fill=text_fill)
+            lines = _wrap(label, w - 14, 12)
+            for i, line in enumerate(lines):
+                svg.text(cx, y + (27 if len(lines) == 1 else 19 + i * 15), line, 12, anchor="middle", fill=text_fill)
     caption = "The rebuilding process as the playbook draws it" + (", with your route highlighted." if route else ".")
     return Chart("decision", title, description, caption, svg.render())
+
+
+MID, LEFT, RIGHT = WIDTH / 2, 100, WIDTH - 100
 
 
 def _wrap(text: str, width: float, size: float) -> list[str]:
@@ -294,15 +301,15 @@ def time_chart(data: ReferenceData, decision: str | None) -> Chart:
     what = {"pivot": "a pivot year", "reattempt": "a reattempt year"}.get(decision or "", "a rebuilding year")
     title = f"Where the time goes in {what}"
     description = "Share of effort: " + "; ".join(f"{names[k]} {v}%" for k, v in rows) + "."
-    top, row_h, left, right = 10, 36, 250, 600
-    svg = _Svg("time", 640, top + row_h * len(rows) + 10, title, description)
+    top, row_h, right = 4, 46, WIDTH - 52
+    svg = _Svg("time", WIDTH, top + row_h * len(rows), title, description)
     biggest = max(v for _, v in rows)
     for i, (key, value) in enumerate(rows):
         y = top + i * row_h
-        svg.text(0, y + 19, names[key], 12)
-        w = (right - left) * value / biggest
-        svg.add("rect", x=left, y=y + 4, width=w, height=22, rx=3, fill=ACCENT, fill_opacity=1 if i == 0 else 0.7)
-        svg.text(left + w + 8, y + 20, f"{value}%", 12, weight="bold")
+        svg.text(0, y + 13, names[key], 12.5)
+        w = right * value / biggest
+        svg.add("rect", x=0, y=y + 20, width=w, height=18, rx=3, fill=ACCENT, fill_opacity=1 if i == 0 else 0.7)
+        svg.text(w + 8, y + 34, f"{value}%", 12.5, weight="bold")
     caption = f"How the effort of {what} divides, as a share of working time. Source: {data.facts['playbook']['source']}."
     return Chart("time", title, description, caption, svg.render())
 
@@ -313,8 +320,8 @@ def time_chart(data: ReferenceData, decision: str | None) -> Chart:
 def plan_chart(plan: Plan, personal: bool, labels: dict[str, str]) -> Chart:
     """The plan's phases on a month axis; the repair phase names what the reader's diagnosis flagged."""
     last = max(p.end for p in plan.phases)
-    left, right, top, row_h = 190, 630, 30, 52
-    height = top + row_h * len(plan.phases) + 36
+    left, right, top, row_h = 8, WIDTH - 12, 26, 66
+    height = top + row_h * len(plan.phases) + 44
 
     def x(month: float) -> float:
         return left + month * (right - left) / last
@@ -325,26 +332,27 @@ def plan_chart(plan: Plan, personal: bool, labels: dict[str, str]) -> Chart:
         focus = "; ".join(p.focus) if p.buckets else p.summary
         said.append(f"months {p.start} to {p.end}, {p.title.lower()}: {focus}")
     description = "A timeline from Match Week (month 0) to month " + str(last) + ". " + ". ".join(s[0].upper() + s[1:] for s in said) + "."
-    svg = _Svg("plan", 640, height, title, description)
-    axis_y = top + row_h * len(plan.phases)
+    svg = _Svg("plan", WIDTH, height, title, description)
+    axis_y = top + row_h * len(plan.phases) + 10
     for month in range(0, last + 1, 3):
         svg.add("line", x1=x(month), y1=top - 6, x2=x(month), y2=axis_y, stroke=MUTED, stroke_width=0.5, stroke_opacity=0.6)
-        svg.text(x(month), axis_y + 16, str(month), 10, anchor="middle")
-    svg.text(left, axis_y + 32, "months from Match Week", 10)
-    svg.text(left, 14, "Match Week", 10)
+        svg.text(x(month), axis_y + 16, str(month), 11, anchor="middle")
+    svg.text(left, axis_y + 32, "months from Match Week", 11)
+    svg.text(left, 12, "Match Week", 11)
     for i, p in enumerate(plan.phases):
         y = top + i * row_h
-        svg.text(0, y + 18, p.title, 12, weight="bold")
-        svg.text(0, y + 33, f"months {p.start} to {p.end}", 10, fill=MUTED)
         start = x(p.start)
         # A phase runs from the start of its first month to the end of its last.
         width = x(min(p.end + 1, last)) - start
-        svg.add("rect", x=start, y=y + 6, width=width, height=18, rx=4, fill=ACCENT, fill_opacity=0.85)
+        heading = f"{p.title}, months {p.start} to {p.end}"
+        heading_x = min(start, WIDTH - _text_width(heading, 12.5))
+        svg.text(max(0.0, heading_x), y + 14, heading, 12.5, weight="bold")
+        svg.add("rect", x=start, y=y + 22, width=width, height=16, rx=4, fill=ACCENT, fill_opacity=0.85)
         if p.buckets:
             note = "your focus: " + ", ".join(labels.get(b, b) for b in p.buckets)
         else:
             note = p.summary
-        note_x = start if start + _text_width(note, 10) <= 640 else max(0.0, 640 - _text_width(note, 10))
-        svg.text(note_x, y + 40, note, 10, weight="bold" if p.buckets else None)
+        for j, line in enumerate(_wrap(note, WIDTH - 8, 11)[:2]):
+            svg.text(left, y + 52 + j * 13, line, 11, weight="bold" if p.buckets else None)
     caption = f"The {plan.phases[0].start} to {last} month plan" + (", with the repair phase set by your diagnosis." if personal else ".") + " Source: the playbook."
     return Chart("plan", title, description, caption, svg.render())
