@@ -105,12 +105,14 @@ def prepare_generic(kit: Toolkit) -> Guide:
     )
 
 
-def build(profile_path: Path, out_dir: Path, kit: Toolkit, *, display: str | None = None, pdf: bool = True) -> Built:
+def build(
+    profile_path: Path, out_dir: Path, kit: Toolkit, *, display: str | None = None, pdf: bool = True, paper: str = "letter"
+) -> Built:
     """Build one profile's site and workbook into OUT_DIR/<id>/."""
     guide = prepare(profile_path, kit, display)
     files = render_site(guide, kit.pages, kit.resources.templates)
     if pdf:
-        files["workbook.pdf"] = kit.workbook.render(guide)
+        files["workbook.pdf"] = kit.workbook.render(guide, paper)
     assert guide.profile is not None and guide.diagnosis is not None
     folder = write_folder(out_dir, guide.profile.id, files)
     log.info("wrote %s (%d files)", folder, len(files))

@@ -56,10 +56,9 @@ class _Svg:
 
     def __init__(self, name: str, width: int, height: int, title: str, description: str):
         self.name, self.width, self.height = name, width, height
-        self.parts: list[str] = [
-            f'<title id="chart-{name}-title">{escape(title)}</title>',
-            f'<desc id="chart-{name}-desc">{escape(description)}</desc>',
-        ]
+        # One <title> holds the whole text alternative: browsers and screen readers read it, and
+        # WeasyPrint makes it the /Alt of the tagged figure in the PDF.
+        self.parts: list[str] = [f'<title id="chart-{name}-title">{escape(title)}. {escape(description)}</title>']
 
     def add(self, tag: str, text: str | None = None, **attrs: Any) -> None:
         rendered = " ".join(f'{k.rstrip("_").replace("_", "-")}="{escape(_num(v))}"' for k, v in attrs.items() if v is not None)
@@ -72,7 +71,7 @@ class _Svg:
         return (
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}" '
             f'width="{self.width}" height="{self.height}" role="img" '
-            f'aria-labelledby="chart-{self.name}-title chart-{self.name}-desc">' + "".join(self.parts) + "</svg>"
+            f'aria-labelledby="chart-{self.name}-title">' + "".join(self.parts) + "</svg>"
         )
 
 

@@ -29,13 +29,14 @@ def main(verbose: bool) -> None:
 @click.argument("profile", required=False, type=PROFILE)
 @click.option("-o", "--output", default="output", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write the guide into.")
 @click.option("--no-pdf", is_flag=True, help="Build the website only.")
-def build(profile: Path | None, output: Path, no_pdf: bool) -> None:
+@click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True, help="Paper size of the workbook.")
+def build(profile: Path | None, output: Path, no_pdf: bool, paper: str) -> None:
     """Build the guide for PROFILE (default: the bundled example profile) into OUTPUT/<id>/."""
     from generator.build import Toolkit, build as build_guide
 
     kit = Toolkit.load()
     path = profile or kit.resources.example_profile
-    built = build_guide(path, output, kit, display=str(path), pdf=not no_pdf)
+    built = build_guide(path, output, kit, display=str(path), pdf=not no_pdf, paper=paper)
     click.echo(f"Built the guide for {path if profile else 'the example profile ' + path.name} in {built.folder}/")
     click.echo(f"  website:  {built.folder / 'index.html'}")
     if not no_pdf:

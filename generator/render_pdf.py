@@ -20,6 +20,8 @@ from generator.view import guide_view
 
 log = logging.getLogger(__name__)
 
+PAPERS = {"letter": "letter", "a4": "A4"}
+
 
 class WorkbookRenderer:
     """Renders workbooks; parses the stylesheet and sets up fonts once, for every workbook after."""
@@ -50,6 +52,7 @@ class WorkbookRenderer:
         self._fetcher = ClosedFetcher(allowed_protocols={"file"}, allow_redirects=False)
         self._fonts = FontConfiguration()
         self._css = weasyprint.CSS(filename=str(root / "print.css"), url_fetcher=self._fetcher, font_config=self._fonts)
+        self._paper = {"letter": [self._css]}
 
     def html(self, guide: Guide) -> str:
         """The print HTML that goes into WeasyPrint."""
@@ -65,15 +68,25 @@ class WorkbookRenderer:
             {**view, "title": title, "author": guide.built_for, "subject": subject}
         )
 
-    def render(self, guide: Guide) -> bytes:
-        """The workbook PDF; the same guide always gives the same bytes."""
+    def stylesheets(self, paper: str) -> list:
+        """The parsed stylesheets for PAPER (`letter` or `a4`), parsed once per process."""
+        if paper not in PAPERS:
+            raise BuildError(f"unknown paper size {paper!r} (expected one of: {', '.join(PAPERS)})")
+        if paper not in self._paper:
+            size = self._weasyprint.CSS(string=f"@page {{ size: {PAPERS[paper]}; }}", font_config=self._fonts)
+            self._paper[paper] = [self._css, size]
+        return self._paper[paper]
+
+    def render(self, guide: Guide, paper: str = "letter") -> bytes:
+        """The workbook PDF on PAPER; the same guide always gives the same bytes."""
+        stylesheets = self.stylesheets(paper)
         html = self.html(guide)
-        identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+        identifier = hashlib.sha256(f"{paper}\n{html}".encode("utf-8")).hexdigest()[:32].encode("ascii")
         try:
             document = self._weasyprint.HTML(
                 string=html, base_url=self._root.as_uri() + "/", url_fetcher=self._fetcher
-            ).render(font_config=self._fonts, stylesheets=[self._css])
-            pdf = document.write_pdf(pdf_identifier=identifier)
+            ).render(font_config=self._fonts, stylesheets=stylesheets, pdf_forms=True, pdf_variant="pdf/ua-1")
+            pdf = document.write_pdf(pdf_identifier=identifier, pdf_forms=True, pdf_variant="pdf/ua-1")
         except self._weasyprint.urls.FatalURLFetchingError as exc:
             raise BuildError(str(exc)) from None
         log.info("rendered workbook: %d pages", len(document.pages))

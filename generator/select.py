@@ -17,7 +17,7 @@ from generator import charts as drawing
 from generator.models import Cell, Column, Diagnosis, Section, TableRow, Worksheet, WorksheetField
 from generator.plan import personal_plan
 from generator.profile import Profile
-from generator.templating import MarkdownText, render_markdown
+from generator.templating import MarkdownText, UnsafeURL, md_escape, render_markdown
 
 log = logging.getLogger(__name__)
 
@@ -121,12 +121,31 @@ def select_content(
         drawn[name] = painters[name]().figure()
         return MarkdownText(f"\n::: chart {name}\n:::\n")
 
+    included = {s.id: s for s in library.sections if context["generic"] or evaluate(s.when, context)}
+
+    def ref(section_id: str, text: str | None = None, worksheet: str | None = None) -> MarkdownText:
+        """A link to another section (or one of its worksheets); plain text if this reader's guide leaves it out."""
+        if section_id not in {s.id for s in library.sections}:
+            raise KeyError(f"ref() to an unknown section {section_id!r}")
+        target = included.get(section_id)
+        if worksheet is not None and worksheet not in library.worksheets:
+            raise KeyError(f"ref() to an unknown worksheet {worksheet!r}")
+        label = md_escape(text or (library.worksheets[worksheet].meta.title if worksheet else library_title(section_id)))
+        if target is None or (worksheet is not None and worksheet not in target.meta.worksheets):
+            return MarkdownText(label)
+        anchor = f"#worksheet-{worksheet}" if worksheet else ""
+        return MarkdownText(f"[{label}]({section_id}.html{anchor})")
+
+    def library_title(section_id: str) -> str:
+        return next(s.meta.title for s in library.sections if s.id == section_id)
+
     context["example"] = example
     context["chart"] = chart
+    context["ref"] = ref
     sections: list[Section] = []
     skipped: list[tuple[str, str]] = []
     for source in library.sections:
-        if not context["generic"] and not evaluate(source.when, context):
+        if source.id not in included:
             skipped.append((source.id, source.meta.title))
             continue
         chosen.clear()
@@ -145,7 +164,10 @@ def _render_section(
     drawn: dict[str, Markup],
 ) -> Section:
     body = render_template(source.body, context)
-    html, headings = render_markdown(md, body, drawn)
+    try:
+        html, headings = render_markdown(md, body, drawn)
+    except UnsafeURL as exc:
+        raise ContentError(source.where.path, str(exc), _line_of(source, exc)) from None
     why = md.renderInline(render_template(source.why, context).strip())
     worksheets = tuple(_worksheet(library.worksheets[w], context, md) for w in source.meta.worksheets)
     return Section(
@@ -159,6 +181,14 @@ def _render_section(
         examples=dict(chosen),
         charts=tuple(drawn),
     )
+
+
+def _line_of(source: SectionSource, exc: UnsafeURL) -> int:
+    """The line of the section file that holds the refused URL, when it is written there literally."""
+    text = source.where.path.read_text(encoding="utf-8")
+    if exc.url and exc.url in text:
+        return text[: text.index(exc.url)].count("\n") + 1
+    return 0
 
 
 def _worksheet(source: WorksheetSource, context: dict[str, Any], md: MarkdownIt) -> Worksheet:

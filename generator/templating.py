@@ -88,19 +88,59 @@ def page_environment(templates: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(bucket_name=bucket_name, join_and=join_and)
+    env.filters.update(bucket_name=bucket_name, join_and=join_and, workbook_links=workbook_links)
     return env
+
+
+_SITE_LINK = re.compile(r'href="([a-z0-9-]+)\.html(?:#worksheet-([a-z0-9_]+))?"')
+
+
+def workbook_links(html: str) -> Markup:
+    """Point the site's links between sections at the same places inside the workbook."""
+    def inside(match: re.Match) -> str:
+        section, worksheet = match.groups()
+        return f'href="#w-{worksheet}"' if worksheet else f'href="#s-{section}"'
+
+    return Markup(_SITE_LINK.sub(inside, str(html)))
 
 
 def markdown_renderer() -> MarkdownIt:
     """CommonMark with tables, heading anchors and the callout containers; raw HTML is off."""
     md = MarkdownIt("commonmark", {"html": False, "typographer": True}).enable(["table", "replacements", "smartquotes"])
+    # Every link and image reaches `render_markdown`, which refuses what is not safe with a clear
+    # message, instead of markdown-it quietly printing it as text.
+    md.validateLink = lambda url: True
     md.core.ruler.after("smartquotes", "open_quotes", _close_open_quotes)
     md.use(anchors_plugin, min_level=2, max_level=3, permalink=False)
     for name in CONTAINERS:
         md.use(container_plugin, name=name)
     md.use(container_plugin, name="chart", render=_render_chart)
     return md
+
+
+_LINK_SCHEMES = ("http://", "https://", "mailto:")
+
+
+class UnsafeURL(ValueError):
+    """A link or image in content that the guide refuses to render."""
+
+    def __init__(self, url: str, message: str):
+        super().__init__(message)
+        self.url = url
+
+
+def _check_urls(tokens: list[Any]) -> None:
+    """Links may go to the web, to mail, or to a page or anchor of the guide; images only to the guide's own files."""
+    for block in tokens:
+        for token in [block, *(block.children or [])]:
+            if token.type == "image":
+                url = str(token.attrs.get("src", ""))
+                if re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I) or url.startswith(("/", "\\")) or ".." in url:
+                    raise UnsafeURL(url, f"refused the image {url!r}: images must be the project's own files, given as a relative path")
+            elif token.type == "link_open":
+                url = str(token.attrs.get("href", ""))
+                if re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I) and not url.lower().startswith(_LINK_SCHEMES):
+                    raise UnsafeURL(url, f"refused the link {url!r}: links may only use http, https or mailto, or point inside the guide")
 
 
 def _close_open_quotes(state: Any) -> None:
@@ -140,6 +180,7 @@ def _render_chart(self: Any, tokens: list[Any], idx: int, options: Any, env: dic
 def render_markdown(md: MarkdownIt, text: str, charts: dict[str, Markup] | None = None) -> tuple[str, list[tuple[int, str, str]]]:
     """Render TEXT, with the figures of CHARTS; return the HTML and the (level, anchor, text) of each heading."""
     tokens = md.parse(text)
+    _check_urls(tokens)
     headings = []
     for i, token in enumerate(tokens):
         if token.type == "heading_open" and token.attrs.get("id"):

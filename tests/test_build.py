@@ -125,31 +125,6 @@ def test_personal_pages_are_not_indexed(jordan):
         assert '<meta name="robots" content="noindex, nofollow">' in page.read_text()
 
 
-def test_workbook_pdf(jordan):
-    reader = pypdf.PdfReader(jordan / "workbook.pdf")
-    assert 30 <= len(reader.pages) <= 70
-    cover = reader.pages[0].extract_text()
-    assert "Jordan Rivera" in cover
-    assert "From Dermatology to Internal Medicine" in cover
-    assert reader.metadata.title == "Match Pivot Guidebook: workbook for Jordan Rivera"
-    assert reader.metadata.author == "Jordan Rivera"
-    contents = reader.pages[1].extract_text()
-    assert "Contents" in contents and "Worksheet: The application autopsy" in contents
-    text = "\n".join(p.extract_text() for p in reader.pages)
-    assert "Worksheet: Today's three commitments" in text
-    assert "A note from your advisor" in text
-
-
-def test_workbook_contents_page_numbers_are_the_real_pages(jordan):
-    reader = pypdf.PdfReader(jordan / "workbook.pdf")
-    contents = reader.pages[1].extract_text()
-    for title in ("Your diagnosis", "Worksheet: The application autopsy", "What to do today"):
-        match = re.search(re.escape(title) + r"[ .]*?(\d+)\s*$", contents, re.M)
-        assert match, f"{title!r} not in the contents"
-        page = reader.pages[int(match.group(1)) - 1].extract_text()
-        assert title in page, f"{title!r} is not on page {match.group(1)}"
-
-
 def test_worksheets_come_prefilled_from_the_profile(jordan):
     html = (jordan / "first-days.html").read_text()
     assert 'name="autopsy.programs_applied" id="autopsy.programs_applied" value="45"' in html
