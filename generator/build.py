@@ -119,6 +119,19 @@ def build(
     return Built(guide.profile.id, folder, tuple(sorted(files)), guide.diagnosis)
 
 
+def build_generic(out_dir: Path, kit: Toolkit, *, site_url: str | None = None, pdf: bool = True, paper: str = "letter") -> Path:
+    """Build the public edition into OUT_DIR itself: every section, no profile read."""
+    if site_url and not site_url.endswith("/"):
+        site_url += "/"
+    guide = prepare_generic(kit)
+    files = render_site(guide, kit.pages, kit.resources.templates, site_url=site_url)
+    if pdf:
+        files["workbook.pdf"] = kit.workbook.render(guide, paper)
+    folder = write_folder(out_dir.parent, out_dir.name, files)
+    log.info("wrote the public edition to %s (%d files)", folder, len(files))
+    return folder
+
+
 def write_folder(out_dir: Path, name: str, files: dict[str, bytes]) -> Path:
     """Write FILES into OUT_DIR/NAME, replacing what was there in one move; never write outside it."""
     target = out_dir / name

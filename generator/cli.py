@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 import click
@@ -23,6 +24,24 @@ def main(verbose: bool) -> None:
     if not verbose:
         logging.getLogger("weasyprint").setLevel(logging.ERROR)
         logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+
+@main.command()
+@click.option("-o", "--output", default="output/public", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write the site into (replaced whole).")
+@click.option("--site-url", default=None, metavar="URL", help="Where the site will be published, e.g. https://example.org/repo/; adds sitemap.xml.")
+@click.option("--no-pdf", is_flag=True, help="Build the website only.")
+@click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True, help="Paper size of the workbook.")
+def generic(output: Path, site_url: str | None, no_pdf: bool, paper: str) -> None:
+    """Build the public edition (every section, no profile) into OUTPUT."""
+    from generator.build import Toolkit, build_generic
+
+    if site_url and not re.match(r"^https?://[^\s/]+(/\S*)?$", site_url):
+        raise click.BadParameter(f"{site_url!r} is not an http or https address", param_hint="--site-url")
+    folder = build_generic(output, Toolkit.load(), site_url=site_url, pdf=not no_pdf, paper=paper)
+    click.echo(f"Built the public edition in {folder}/")
+    click.echo(f"  website:  {folder / 'index.html'}")
+    if not no_pdf:
+        click.echo(f"  workbook: {folder / 'workbook.pdf'}")
 
 
 @main.command()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import html as html_lib
+import json
 import logging
+import re
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
 
@@ -15,19 +19,27 @@ log = logging.getLogger(__name__)
 SITE_TITLE = "Match Pivot Guidebook"
 
 
-def render_site(guide: Guide, env: jinja2.Environment, templates: Path) -> dict[str, bytes]:
-    """Every file of the site, by its path relative to the site's folder."""
+def render_site(guide: Guide, env: jinja2.Environment, templates: Path, site_url: str | None = None) -> dict[str, bytes]:
+    """Every file of the site, by its path relative to the site's folder.
+
+    A personal guide (`guide.profile` set) opens on the reader's diagnosis and asks search engines
+    to stay away. The public edition (no profile) opens on a start page, adds search, a 404 page,
+    `.nojekyll`, `robots.txt`, and a `sitemap.xml` when SITE_URL is given.
+    """
     view = guide_view(guide)
     personal = guide.profile is not None
+    home = "Your diagnosis" if personal else "Start here"
     common = {
         **view,
         "site_title": SITE_TITLE,
+        "personal": personal,
+        "home_title": home,
         "noindex": personal,
         "footer": f"A personal guide for {guide.built_for}. Built by Match Pivot Guidebook; not medical or legal advice."
         if personal
         else "Match Pivot Guidebook. Not medical or legal advice.",
     }
-    order = [("index", "index.html", "Your diagnosis")]
+    order = [("index", "index.html", home)]
     order += [(s.id, f"{s.id}.html", s.title) for s in guide.sections]
     order += [("sources", "sources.html", "Sources")]
 
@@ -37,7 +49,8 @@ def render_site(guide: Guide, env: jinja2.Environment, templates: Path) -> dict[
         return {"prev": prev, "next": nxt}
 
     files: dict[str, bytes] = {}
-    files["index.html"] = _render(env, "site/index.html", common, current="index", page_title="Your diagnosis", **neighbours(0))
+    index_template = "site/index.html" if personal else "site/home.html"
+    files["index.html"] = _render(env, index_template, common, current="index", page_title=home, **neighbours(0))
     for i, section in enumerate(guide.sections, start=1):
         files[f"{section.id}.html"] = _render(
             env,
@@ -64,6 +77,8 @@ def render_site(guide: Guide, env: jinja2.Environment, templates: Path) -> dict[
         specialties=list(data.catalog),
         **neighbours(len(order) - 1),
     )
+    if not personal:
+        files.update(_public_files(guide, env, common, site_url, [page for _, page, _ in order]))
     for asset in sorted((templates / "site" / "assets").rglob("*")):
         if asset.is_file():
             files[f"assets/{asset.relative_to(templates / 'site' / 'assets').as_posix()}"] = asset.read_bytes()
@@ -73,6 +88,47 @@ def render_site(guide: Guide, env: jinja2.Environment, templates: Path) -> dict[
 
 def _render(env: jinja2.Environment, name: str, common: dict, **extra) -> bytes:
     return env.get_template(name).render({**common, **extra}).encode("utf-8")
+
+
+def _public_files(guide: Guide, env: jinja2.Environment, common: dict, site_url: str | None, pages: list[str]) -> dict[str, bytes]:
+    """What only the public edition has: search, a 404 page, and what hosts and crawlers read."""
+    files: dict[str, bytes] = {}
+    files["search.html"] = _render(env, "site/search.html", common, current="search", page_title="Search", prev=None, next=None)
+    index = json.dumps(_search_index(guide), ensure_ascii=False, separators=(",", ":"))
+    files["assets/search-index.js"] = f"window.SEARCH_INDEX = {index};\n".encode("utf-8")
+    files["404.html"] = _render(env, "site/404.html", common, current="404", page_title="Page not found", prev=None, next=None, base_url=site_url)
+    files[".nojekyll"] = b""
+    robots = "User-agent: *\nAllow: /\n"
+    if site_url:
+        robots += f"Sitemap: {site_url}sitemap.xml\n"
+        urls = "".join(f"  <url><loc>{xml_escape(site_url + ('' if page == 'index.html' else page))}</loc></url>\n" for page in pages)
+        files["sitemap.xml"] = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + urls + "</urlset>\n"
+        ).encode("utf-8")
+    files["robots.txt"] = robots.encode("utf-8")
+    return files
+
+
+def _search_index(guide: Guide) -> list[dict]:
+    """One entry per section part (the text under each second-level heading), as plain text."""
+    entries = []
+    for section in guide.sections:
+        parts = re.split(r'(<h2 id="[^"]+">.*?</h2>)', re.sub(r"<figure.*?</figure>", " ", section.html, flags=re.S), flags=re.S)
+        anchor, heading = "", ""
+        for part in parts:
+            match = re.match(r'<h2 id="([^"]+)">(.*?)</h2>', part, re.S)
+            if match:
+                anchor, heading = match.group(1), _plain(match.group(2))
+                continue
+            text = _plain(part)
+            if text:
+                entries.append({"page": f"{section.id}.html", "anchor": anchor, "section": section.title, "heading": heading, "text": text})
+    return entries
+
+
+def _plain(fragment: str) -> str:
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
 def _age(year: int | None, this_year: int) -> str:

@@ -146,7 +146,8 @@ def select_content(
     skipped: list[tuple[str, str]] = []
     for source in library.sections:
         if source.id not in included:
-            skipped.append((source.id, source.meta.title))
+            if source.when.source.strip() != "generic":  # a page of the public edition only is not "left out"
+                skipped.append((source.id, source.meta.title))
             continue
         chosen.clear()
         drawn.clear()

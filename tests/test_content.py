@@ -35,7 +35,7 @@ def prepare_with(kit, folder: Path):
 
 
 def first_section(folder: Path) -> Path:
-    return sorted((folder / "sections").glob("*.md"))[0]
+    return sorted((folder / "sections").glob("01-*.md"))[0]
 
 
 def test_bad_front_matter_names_file_and_line(kit, content_copy):
