@@ -19,7 +19,7 @@ from markdown_it import MarkdownIt
 from generator.content import Library, load_library
 from generator.data import ReferenceData, load_reference_data
 from generator.diagnose import diagnose
-from generator.errors import BuildError
+from generator.errors import BuildError, StrictError
 from generator.models import Diagnosis, Guide
 from generator.render_html import render_site
 from generator.resources import Resources
@@ -105,28 +105,50 @@ def prepare_generic(kit: Toolkit) -> Guide:
     )
 
 
+def strict_check(files: dict[str, bytes], kit: Toolkit) -> None:
+    """Raise `StrictError` for a broken internal link or anchor, or content no reader can get."""
+    from generator.strict import broken_links, unreachable
+
+    problems = broken_links(files) + unreachable(kit.data, kit.library)
+    if problems:
+        raise StrictError(problems)
+
+
 def build(
-    profile_path: Path, out_dir: Path, kit: Toolkit, *, display: str | None = None, pdf: bool = True, paper: str = "letter"
+    profile_path: Path,
+    out_dir: Path,
+    kit: Toolkit,
+    *,
+    display: str | None = None,
+    pdf: bool = True,
+    paper: str = "letter",
+    strict: bool = False,
 ) -> Built:
     """Build one profile's site and workbook into OUT_DIR/<id>/."""
     guide = prepare(profile_path, kit, display)
-    files = render_site(guide, kit.pages, kit.resources.templates)
+    files = render_site(guide, kit.pages, kit.resources.templates, workbook=pdf)
     if pdf:
         files["workbook.pdf"] = kit.workbook.render(guide, paper)
+    if strict:
+        strict_check(files, kit)
     assert guide.profile is not None and guide.diagnosis is not None
     folder = write_folder(out_dir, guide.profile.id, files)
     log.info("wrote %s (%d files)", folder, len(files))
     return Built(guide.profile.id, folder, tuple(sorted(files)), guide.diagnosis)
 
 
-def build_generic(out_dir: Path, kit: Toolkit, *, site_url: str | None = None, pdf: bool = True, paper: str = "letter") -> Path:
+def build_generic(
+    out_dir: Path, kit: Toolkit, *, site_url: str | None = None, pdf: bool = True, paper: str = "letter", strict: bool = False
+) -> Path:
     """Build the public edition into OUT_DIR itself: every section, no profile read."""
     if site_url and not site_url.endswith("/"):
         site_url += "/"
     guide = prepare_generic(kit)
-    files = render_site(guide, kit.pages, kit.resources.templates, site_url=site_url)
+    files = render_site(guide, kit.pages, kit.resources.templates, site_url=site_url, workbook=pdf)
     if pdf:
         files["workbook.pdf"] = kit.workbook.render(guide, paper)
+    if strict:
+        strict_check(files, kit)
     folder = write_folder(out_dir.parent, out_dir.name, files)
     log.info("wrote the public edition to %s (%d files)", folder, len(files))
     return folder

@@ -31,13 +31,14 @@ def main(verbose: bool) -> None:
 @click.option("--site-url", default=None, metavar="URL", help="Where the site will be published, e.g. https://example.org/repo/; adds sitemap.xml.")
 @click.option("--no-pdf", is_flag=True, help="Build the website only.")
 @click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True, help="Paper size of the workbook.")
-def generic(output: Path, site_url: str | None, no_pdf: bool, paper: str) -> None:
+@click.option("--strict", is_flag=True, help="Fail on a broken internal link or anchor, or content no profile can reach.")
+def generic(output: Path, site_url: str | None, no_pdf: bool, paper: str, strict: bool) -> None:
     """Build the public edition (every section, no profile) into OUTPUT."""
     from generator.build import Toolkit, build_generic
 
     if site_url and not re.match(r"^https?://[^\s/]+(/\S*)?$", site_url):
         raise click.BadParameter(f"{site_url!r} is not an http or https address", param_hint="--site-url")
-    folder = build_generic(output, Toolkit.load(), site_url=site_url, pdf=not no_pdf, paper=paper)
+    folder = build_generic(output, Toolkit.load(), site_url=site_url, pdf=not no_pdf, paper=paper, strict=strict)
     click.echo(f"Built the public edition in {folder}/")
     click.echo(f"  website:  {folder / 'index.html'}")
     if not no_pdf:
@@ -49,13 +50,14 @@ def generic(output: Path, site_url: str | None, no_pdf: bool, paper: str) -> Non
 @click.option("-o", "--output", default="output", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write the guide into.")
 @click.option("--no-pdf", is_flag=True, help="Build the website only.")
 @click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True, help="Paper size of the workbook.")
-def build(profile: Path | None, output: Path, no_pdf: bool, paper: str) -> None:
+@click.option("--strict", is_flag=True, help="Fail on a broken internal link or anchor, or content no profile can reach.")
+def build(profile: Path | None, output: Path, no_pdf: bool, paper: str, strict: bool) -> None:
     """Build the guide for PROFILE (default: the bundled example profile) into OUTPUT/<id>/."""
     from generator.build import Toolkit, build as build_guide
 
     kit = Toolkit.load()
     path = profile or kit.resources.example_profile
-    built = build_guide(path, output, kit, display=str(path), pdf=not no_pdf, paper=paper)
+    built = build_guide(path, output, kit, display=str(path), pdf=not no_pdf, paper=paper, strict=strict)
     click.echo(f"Built the guide for {path if profile else 'the example profile ' + path.name} in {built.folder}/")
     click.echo(f"  website:  {built.folder / 'index.html'}")
     if not no_pdf:

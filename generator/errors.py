@@ -64,3 +64,15 @@ class ContentError(GuidebookError):
 
 class BuildError(GuidebookError):
     """The guide could not be written or rendered."""
+
+
+class StrictError(GuidebookError):
+    """A `--strict` build found broken links or unreachable content; nothing was written."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        count = len(self.problems)
+        super().__init__("\n".join([*self.problems, f"{count} problem{'s' if count != 1 else ''} found by --strict; nothing was written"]))
+
+    def show(self, file=None) -> None:  # noqa: D102 - one located line per problem, no "Error:" prefix
+        click.echo(self.format_message(), err=True, file=file)

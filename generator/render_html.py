@@ -19,7 +19,9 @@ log = logging.getLogger(__name__)
 SITE_TITLE = "Match Pivot Guidebook"
 
 
-def render_site(guide: Guide, env: jinja2.Environment, templates: Path, site_url: str | None = None) -> dict[str, bytes]:
+def render_site(
+    guide: Guide, env: jinja2.Environment, templates: Path, site_url: str | None = None, workbook: bool = True
+) -> dict[str, bytes]:
     """Every file of the site, by its path relative to the site's folder.
 
     A personal guide (`guide.profile` set) opens on the reader's diagnosis and asks search engines
@@ -34,6 +36,7 @@ def render_site(guide: Guide, env: jinja2.Environment, templates: Path, site_url
         "site_title": SITE_TITLE,
         "personal": personal,
         "home_title": home,
+        "workbook": workbook,
         "noindex": personal,
         "footer": f"A personal guide for {guide.built_for}. Built by Match Pivot Guidebook; not medical or legal advice."
         if personal
