@@ -10,6 +10,7 @@ Two environments:
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -113,7 +114,7 @@ def markdown_renderer() -> MarkdownIt:
     md.core.ruler.after("smartquotes", "open_quotes", _close_open_quotes)
     md.use(anchors_plugin, min_level=2, max_level=3, permalink=False)
     for name in CONTAINERS:
-        md.use(container_plugin, name=name)
+        md.use(container_plugin, name=name, render=_container(name))
     md.use(container_plugin, name="chart", render=_render_chart)
     return md
 
@@ -168,6 +169,19 @@ def _close_open_quotes(state: Any) -> None:
                 previous = " "
 
 
+def _container(name: str):
+    """Render a `::: name` block as `<div class="name">` without touching its token.
+
+    (The plugin's own renderer adds the class to the token, so tokens rendered twice, as the
+    part cache does, would collect it twice.)
+    """
+
+    def render(self: Any, tokens: list[Any], idx: int, options: Any, env: dict[str, Any]) -> str:
+        return f'<div class="{name}">\n' if tokens[idx].nesting == 1 else "</div>\n"
+
+    return render
+
+
 def _render_chart(self: Any, tokens: list[Any], idx: int, options: Any, env: dict[str, Any]) -> str:
     """`::: chart NAME` becomes the chart the section's `chart("NAME")` call drew."""
     token = tokens[idx]
@@ -177,10 +191,45 @@ def _render_chart(self: Any, tokens: list[Any], idx: int, options: Any, env: dic
     return str(env.get("charts", {})[name])
 
 
+_PART = re.compile(r"^(?=## )", re.M)
+
+
+class _PartCache:
+    """Parsed tokens of recently seen parts of sections (text from one `## ` heading to the next).
+
+    Most of a section is the same for every reader; only the parts that speak to the reader
+    change. Parsing is the slowest step of building a site, so a worker keeps the tokens of the
+    parts it saw recently, in a small least-recently-used store that keeps memory flat over any
+    number of readers.
+    """
+
+    def __init__(self, size: int = 384):
+        self.size = size
+        self.items: OrderedDict[str, list[Any]] = OrderedDict()
+
+    def tokens(self, md: MarkdownIt, part: str) -> list[Any]:
+        found = self.items.get(part)
+        if found is not None:
+            self.items.move_to_end(part)
+            return found
+        tokens = md.parse(part)
+        _check_urls(tokens)
+        self.items[part] = tokens
+        if len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return tokens
+
+
+_parts = _PartCache()
+
+
 def render_markdown(md: MarkdownIt, text: str, charts: dict[str, Markup] | None = None) -> tuple[str, list[tuple[int, str, str]]]:
     """Render TEXT, with the figures of CHARTS; return the HTML and the (level, anchor, text) of each heading."""
-    tokens = md.parse(text)
-    _check_urls(tokens)
+    tokens = [token for part in _PART.split(text) if part for token in _parts.tokens(md, part)]
+    ids = [str(t.attrs["id"]) for t in tokens if t.type == "heading_open" and t.attrs.get("id")]
+    if len(ids) != len(set(ids)):  # two parts gave a heading the same anchor: parse it whole
+        tokens = md.parse(text)
+        _check_urls(tokens)
     headings = []
     for i, token in enumerate(tokens):
         if token.type == "heading_open" and token.attrs.get("id"):

@@ -212,3 +212,26 @@ def test_an_unknown_chart_names_the_section(kit, content_copy):
     with pytest.raises(ContentError) as caught:
         prepare_with(kit, content_copy)
     assert str(path) in caught.value.message and "unknown chart 'decisoin'" in caught.value.message
+
+
+def test_the_part_cache_renders_exactly_what_a_whole_parse_does(kit, monkeypatch):
+    """Sections are parsed part by part through a cache; the HTML must be what one whole parse gives."""
+    import generator.select
+    from generator.build import prepare_generic
+    from generator.templating import _check_urls
+
+    def everyone():
+        return [prepare(path, kit) for path in EXAMPLES] + [prepare_generic(kit)]
+
+    cold, warm = everyone(), everyone()  # the second time, the parts every reader shares are cached
+
+    def whole(md, text, charts=None):
+        tokens = md.parse(text)
+        _check_urls(tokens)
+        headings = [(int(t.tag[1]), str(t.attrs["id"]), tokens[i + 1].content) for i, t in enumerate(tokens) if t.type == "heading_open" and t.attrs.get("id")]
+        return md.renderer.render(tokens, md.options, {"charts": charts or {}}), headings
+
+    monkeypatch.setattr(generator.select, "render_markdown", whole)
+    for cached in (cold, warm):
+        for guide, expected in zip(cached, everyone()):
+            assert [(s.id, s.html, s.headings) for s in guide.sections] == [(s.id, s.html, s.headings) for s in expected.sections]
