@@ -6,6 +6,7 @@ leaves the output folder untouched; the finished guide is moved into place whole
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import logging
 import os
@@ -123,6 +124,7 @@ def build(
     pdf: bool = True,
     paper: str = "letter",
     strict: bool = False,
+    stamp: dict[str, bytes] | None = None,
 ) -> Built:
     """Build one profile's site and workbook into OUT_DIR/<id>/."""
     guide = prepare(profile_path, kit, display)
@@ -131,6 +133,7 @@ def build(
         files["workbook.pdf"] = kit.workbook.render(guide, paper)
     if strict:
         strict_check(files, kit)
+    files.update(stamp or {})
     assert guide.profile is not None and guide.diagnosis is not None
     folder = write_folder(out_dir, guide.profile.id, files)
     log.info("wrote %s (%d files)", folder, len(files))
@@ -155,13 +158,21 @@ def build_generic(
 
 
 def write_folder(out_dir: Path, name: str, files: dict[str, bytes]) -> Path:
-    """Write FILES into OUT_DIR/NAME, replacing what was there in one move; never write outside it."""
+    """Write FILES into OUT_DIR/NAME, replacing what was there in one move; never write outside it.
+
+    The files go to a staging folder first. Where the system can (Linux's renameat2), the staging
+    folder and the old folder are then swapped in one atomic step, so a reader, or a build killed
+    at any moment, sees either the old guide or the new one, whole. Elsewhere the old folder is
+    moved aside and the new one moved in; a folder left aside by a killed build is put back by the
+    next one.
+    """
     target = out_dir / name
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         base = out_dir.resolve()
         if target.resolve().parent != base or target.is_symlink():
             raise BuildError(f"{target}: refusing to write outside the output folder {out_dir}")
+        _recover(base, name)
         staging = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=base))
     except OSError as exc:
         raise BuildError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
@@ -173,13 +184,15 @@ def write_folder(out_dir: Path, name: str, files: dict[str, bytes]) -> Path:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content)
         staging.chmod(0o755)
-        if target.exists():
+        if not target.exists():
+            staging.rename(target)
+        elif _exchange(staging, target):
+            shutil.rmtree(staging, ignore_errors=True)  # it now holds the old guide
+        else:
             retired = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".old", dir=base))
             target.rename(retired / name)
             staging.rename(target)
             shutil.rmtree(retired, ignore_errors=True)
-        else:
-            staging.rename(target)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise BuildError(f"cannot write {target}: {exc.strerror or exc}") from None
@@ -187,3 +200,23 @@ def write_folder(out_dir: Path, name: str, files: dict[str, bytes]) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one atomic step (Linux renameat2 with RENAME_EXCHANGE); False where unsupported."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def _recover(base: Path, name: str) -> None:
+    """Clear what a killed build of NAME left behind: put back a guide moved aside, drop partial folders."""
+    for leftover in base.glob(f".{name}.*.old"):
+        if not (base / name).exists() and (leftover / name).is_dir():
+            (leftover / name).rename(base / name)
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in base.glob(f".{name}.*.partial"):
+        shutil.rmtree(leftover, ignore_errors=True)

@@ -296,21 +296,49 @@ def time_chart(data: ReferenceData, decision: str | None) -> Chart:
     """How a rebuilding year's effort divides, from the playbook's table."""
     split: dict[str, int] = data.facts["playbook"]["weekly_time_pct"]
     names = data.labels["time_split"]
-    rows = sorted(split.items(), key=lambda kv: -kv[1])
+    rows = [(names[k], v) for k, v in sorted(split.items(), key=lambda kv: -kv[1])]
     what = {"pivot": "a pivot year", "reattempt": "a reattempt year"}.get(decision or "", "a rebuilding year")
     title = f"Where the time goes in {what}"
-    description = "Share of effort: " + "; ".join(f"{names[k]} {v}%" for k, v in rows) + "."
-    top, row_h, right = 4, 46, WIDTH - 52
-    svg = _Svg("time", WIDTH, top + row_h * len(rows), title, description)
-    biggest = max(v for _, v in rows)
-    for i, (key, value) in enumerate(rows):
-        y = top + i * row_h
-        svg.text(0, y + 13, names[key], 12.5)
-        w = right * value / biggest
-        svg.add("rect", x=0, y=y + 20, width=w, height=18, rx=3, fill=ACCENT, fill_opacity=1 if i == 0 else 0.7)
-        svg.text(w + 8, y + 34, f"{value}%", 12.5, weight="bold")
+    description = "Share of effort: " + "; ".join(f"{label} {v}%" for label, v in rows) + "."
     caption = f"How the effort of {what} divides, as a share of working time. Source: {data.facts['playbook']['source']}."
-    return Chart("time", title, description, caption, svg.render())
+    return bar_chart("time", title, description, caption, rows, unit="%")
+
+
+def bar_chart(name: str, title: str, description: str, caption: str, rows: list[tuple[str, int]], unit: str = "") -> Chart:
+    """Horizontal bars, each labelled above, the largest first in full colour."""
+    top, row_h, right = 4, 46, WIDTH - 52
+    svg = _Svg(name, WIDTH, top + row_h * max(len(rows), 1), title, description)
+    biggest = max([v for _, v in rows] + [1])
+    for i, (label, value) in enumerate(rows):
+        y = top + i * row_h
+        svg.text(0, y + 13, label, 12.5)
+        w = max(right * value / biggest, 2)
+        svg.add("rect", x=0, y=y + 20, width=w, height=18, rx=3, fill=ACCENT, fill_opacity=1 if i == 0 else 0.7)
+        svg.text(w + 8, y + 34, f"{value}{unit}", 12.5, weight="bold")
+    return Chart(name, title, description, caption, svg.render())
+
+
+def cohort_charts(rows: list[dict[str, str]], buckets: dict[str, int], labels: dict[str, str]) -> list[Chart]:
+    """The cohort's decision split and how often each bucket is flagged."""
+    total = len(rows)
+    decisions = [("Reattempt", sum(1 for r in rows if r["decision"] == "reattempt")), ("Pivot", sum(1 for r in rows if r["decision"] == "pivot"))]
+    flagged = [(labels.get(b, b).capitalize(), n) for b, n in buckets.items()]
+    return [
+        bar_chart(
+            "decisions",
+            "Decision split",
+            f"Of {total} students: " + "; ".join(f"{label} {n}" for label, n in decisions) + ".",
+            "Students by the decision their diagnosis points to.",
+            decisions,
+        ),
+        bar_chart(
+            "buckets",
+            "How often each bucket is flagged",
+            f"Of {total} students, flagged: " + "; ".join(f"{label} {n}" for label, n in flagged) + ".",
+            "Students whose diagnosis flags each bucket; one student can have several.",
+            flagged,
+        ),
+    ]
 
 
 # --- The plan as a timeline ---------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 from pathlib import Path
 
 import click
@@ -98,6 +99,99 @@ def validate(profiles: tuple[Path, ...]) -> None:
             click.echo(f"{path}: ok ({profile.id})")
     if problems:
         raise InputError(problems)
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the students' guides and the cohort page.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: the machine's CPU count).")
+@click.option("--force", is_flag=True, help="Rebuild every student, changed or not.")
+@click.option("--shard", default=None, metavar="K/N", help="Build only share K of N of the cohort (stable across machines).")
+@click.option("--no-pdf", is_flag=True, help="Build the websites only.")
+@click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True, help="Paper size of the workbooks.")
+def batch(sources: tuple[Path, ...], output: Path, jobs: int | None, force: bool, shard: str | None, no_pdf: bool, paper: str) -> None:
+    """Build a guide for every profile in SOURCES (files or folders) into OUTPUT/<id>/, and the cohort page."""
+    import os
+    import time
+
+    from generator import batch as cohort
+    from generator.build import build_date
+    from generator.data import load_reference_data
+    from generator.render_html import render_cohort
+    from generator.resources import Resources
+    from generator.templating import page_environment
+
+    start = time.perf_counter()
+    paths = cohort.collect(sources)
+    if shard:
+        try:
+            k, n = cohort.parse_shard(shard)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--shard") from None
+        paths = [p for p in paths if cohort.in_shard(p, k, n)]
+    resources = Resources.default()
+    data = load_reference_data(resources.data)
+    base = cohort.inputs_digest(resources, f"pdf={not no_pdf} paper={paper}")
+    students = cohort.plan(paths, data, output, base, force)
+    jobs = jobs or os.cpu_count() or 1
+
+    with click.progressbar(length=len(students), label="Building guides", show_eta=True, show_pos=True, file=sys.stderr,
+                           item_show_func=lambda s: s.id or s.path.name if s else None) as bar:
+        cohort.run(students, output, jobs=jobs, pdf=not no_pdf, paper=paper, progress=lambda s: bar.update(1, s))
+
+    env = page_environment(resources.templates)
+    rows = cohort.cohort_rows(students)
+    cohort.write_cohort(output, rows, lambda r: render_cohort(r, env, data.labels["buckets"], build_date()))
+    elapsed = time.perf_counter() - start
+
+    for student in students:
+        if student.status == "failed":
+            click.echo(student.message, err=True)
+    built = [s for s in students if s.status == "built"]
+    click.echo("")
+    click.echo(f"{'':<10}{'students':>9}{'seconds':>10}")
+    click.echo(f"{'built':<10}{len(built):>9}{sum(s.seconds for s in built):>10.1f}")
+    click.echo(f"{'skipped':<10}{sum(1 for s in students if s.status == 'skipped'):>9}   (unchanged)")
+    click.echo(f"{'failed':<10}{sum(1 for s in students if s.status == 'failed'):>9}")
+    click.echo(f"{'total':<10}{len(students):>9}{elapsed:>10.1f}   wall, {jobs} worker{'s' if jobs != 1 else ''}")
+    click.echo(f"Cohort page: {output / 'cohort.html'}")
+    code = cohort.Summary(students, elapsed).exit_code
+    if code:
+        sys.exit(code)
+
+
+@main.command(name="cohort")
+@click.argument("folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-o", "--output", default=None, type=click.Path(file_okay=False, path_type=Path), help="Where to write the merged cohort page (default: the first FOLDER).")
+def cohort_command(folders: tuple[Path, ...], output: Path | None) -> None:
+    """Merge the cohort tables of batch outputs (for example one per shard) into one cohort page."""
+    import os
+
+    from generator import batch as cohort
+    from generator.build import build_date
+    from generator.data import load_reference_data
+    from generator.errors import BuildError
+    from generator.render_html import render_cohort
+    from generator.resources import Resources
+    from generator.templating import page_environment
+
+    dest = output or folders[0]
+    rows: dict[str, dict[str, str]] = {}
+    for folder in folders:
+        try:
+            found = cohort.read_cohort(folder)
+        except (OSError, ValueError) as exc:
+            raise BuildError(str(exc)) from None
+        for row in found:
+            if row["id"] in rows:
+                raise BuildError(f"{folder / 'cohort.csv'}: student '{row['id']}' is also in another folder's table; each student belongs to one shard")
+            row["guide"] = os.path.relpath(row["guide"], dest)
+            rows[row["id"]] = row
+    resources = Resources.default()
+    data = load_reference_data(resources.data)
+    env = page_environment(resources.templates)
+    cohort.write_cohort(dest, list(rows.values()), lambda r: render_cohort(r, env, data.labels["buckets"], build_date()))
+    click.echo(f"Merged {len(rows)} students from {len(folders)} folder{'s' if len(folders) != 1 else ''} into {dest / 'cohort.html'}")
 
 
 @main.command()

@@ -93,6 +93,16 @@ def _render(env: jinja2.Environment, name: str, common: dict, **extra) -> bytes:
     return env.get_template(name).render({**common, **extra}).encode("utf-8")
 
 
+def render_cohort(rows: list[dict[str, str]], env: jinja2.Environment, labels: dict[str, str], date: str) -> str:
+    """The advisor's cohort page: the decision split, bucket frequency and one row per student."""
+    from generator.charts import cohort_charts
+    from generator.models import BUCKETS
+
+    buckets = {b: sum(1 for r in rows if b in r["flagged"].split()) for b in BUCKETS}
+    charts = cohort_charts(rows, buckets, labels)
+    return env.get_template("cohort/cohort.html").render(rows=rows, charts=charts, date=date)
+
+
 def _public_files(guide: Guide, env: jinja2.Environment, common: dict, site_url: str | None, pages: list[str]) -> dict[str, bytes]:
     """What only the public edition has: search, a 404 page, and what hosts and crawlers read."""
     files: dict[str, bytes] = {}

@@ -1,0 +1,267 @@
+"""Stage 6: build a whole cohort, in parallel, skipping students whose inputs have not changed.
+
+The parent process reads and checks every profile (fast, and it is where a bad file is reported
+with its location), detects ids used twice, and decides who needs building. A process pool then
+builds the guides; each worker loads the templates, stylesheets, fonts and data once. Each
+student's folder is written whole (see `build.write_folder`), with a stamp of the hash of its
+inputs: the profile, the content and templates, the generator version and the build options.
+A student whose stamp matches is skipped. The cohort table (`cohort.csv`, `cohort.html`) is
+written last, for the advisor; no student's site links to it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+import os
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from generator import __version__
+from generator.data import ReferenceData
+from generator.diagnose import diagnose
+from generator.errors import GuidebookError, InputError
+from generator.resources import Resources
+from generator.validate import load_profile
+
+log = logging.getLogger(__name__)
+
+STAMP = ".guidebook-inputs"
+"""The file in each student's folder that holds the hash of the inputs it was built from."""
+
+COLUMNS = [
+    "id", "name", "outcome", "applicant_type", "dream", "decision", "target", "primary", "flagged",
+    "programs_min", "programs_max", "missing", "guide",
+]
+
+
+@dataclass
+class Student:
+    """One profile of the cohort, as the parent process sees it."""
+
+    path: Path
+    id: str = ""
+    row: dict[str, str] = field(default_factory=dict)
+    digest: str = ""
+    status: str = "pending"  # built, skipped, failed
+    message: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class Summary:
+    students: list[Student]
+    seconds: float
+
+    def count(self, status: str) -> int:
+        return sum(1 for s in self.students if s.status == status)
+
+    @property
+    def exit_code(self) -> int:
+        failed = [s for s in self.students if s.status == "failed"]
+        if not failed:
+            return 0
+        return 2 if any(s.message and not s.message.startswith("build failed") for s in failed) else 1
+
+
+# -- choosing the students ---------------------------------------------------------------------------
+
+
+def collect(sources: Iterable[Path]) -> list[Path]:
+    """The profiles named, or found (*.yaml, *.yml) in the folders named, in a stable order, once each."""
+    found: list[Path] = []
+    for source in sources:
+        if source.is_dir():
+            found += sorted(p for p in source.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        else:
+            found.append(source)
+    unique = list(dict.fromkeys(p.resolve() for p in found))
+    return sorted(unique, key=lambda p: (p.name, str(p)))
+
+
+def in_shard(path: Path, k: int, n: int) -> bool:
+    """Whether PATH belongs to shard K of N: a stable hash of the file's name, the same on any machine."""
+    return int(hashlib.sha256(path.name.encode("utf-8")).hexdigest(), 16) % n == k - 1
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """'2/5' -> (2, 5); raise ValueError with a sentence otherwise."""
+    try:
+        k, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not K/N, such as 1/4") from None
+    if not 1 <= k <= n:
+        raise ValueError(f"{text!r}: K must be from 1 to N")
+    return k, n
+
+
+def inputs_digest(resources: Resources, options: str) -> str:
+    """A hash of everything but the profile that a guide is built from."""
+    h = hashlib.sha256(f"generator {__version__}\n{options}\n".encode())
+    for root in (resources.content, resources.templates):
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            h.update(f"{path.relative_to(root.parent).as_posix()}\n".encode())
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def plan(paths: list[Path], data: ReferenceData, out: Path, base_digest: str, force: bool) -> list[Student]:
+    """Read and check every profile; mark the bad ones failed, id clashes failed, the unchanged skipped."""
+    students = []
+    for path in paths:
+        student = Student(path)
+        try:
+            profile = load_profile(path, data, str(path))
+        except InputError as exc:
+            student.status, student.message = "failed", exc.format_message()
+            students.append(student)
+            continue
+        dx = diagnose(profile, data)
+        student.id = str(profile.id)
+        student.row = _row(profile, dx, data)
+        student.digest = hashlib.sha256(base_digest.encode() + b"\n" + path.read_bytes()).hexdigest()
+        students.append(student)
+    by_id: dict[str, list[Student]] = {}
+    for student in students:
+        if student.status != "failed":
+            by_id.setdefault(student.id, []).append(student)
+    for same in by_id.values():
+        if len(same) > 1:
+            for student in same:
+                others = ", ".join(str(o.path) for o in same if o is not student)
+                student.status = "failed"
+                student.message = f"{student.path}: id '{student.id}' is also the id of {others}; give each profile its own `id:` (nothing was written)"
+    for student in students:
+        if student.status == "pending" and not force and _stamp(out / student.id) == student.digest:
+            student.status = "skipped"
+    return students
+
+
+def _stamp(folder: Path) -> str | None:
+    try:
+        return (folder / STAMP).read_text(encoding="ascii").strip()
+    except OSError:
+        return None
+
+
+def _row(profile, dx, data: ReferenceData) -> dict[str, str]:
+    catalog = data.catalog
+    return {
+        "id": str(profile.id),
+        "name": profile.name,
+        "outcome": profile.outcome,
+        "applicant_type": profile.applicant_type,
+        "dream": catalog[dx.dream_specialty].name,
+        "decision": dx.decision,
+        "target": catalog[dx.target_specialty].name,
+        "primary": " ".join(dx.primary),
+        "flagged": " ".join(dx.flagged),
+        "programs_min": str(dx.applications.min),
+        "programs_max": str(dx.applications.max),
+        "missing": " ".join(dx.missing),
+        "guide": f"{profile.id}/index.html",
+    }
+
+
+# -- building -------------------------------------------------------------------------------------------
+
+_kit = None
+
+
+def _worker_init() -> None:
+    """Load templates, stylesheets, fonts and data once per worker."""
+    global _kit
+    from generator.build import Toolkit
+
+    _kit = Toolkit.load()
+    if os.environ.get("GUIDEBOOK_WARM_PDF", "1") != "0":
+        _kit.workbook  # noqa: B018 - parse the stylesheet and set up fonts now, not in the first build
+
+
+def _build_one(path: str, out: str, digest: str, pdf: bool, paper: str) -> float:
+    from generator.build import build
+
+    assert _kit is not None
+    start = time.perf_counter()
+    build(Path(path), Path(out), _kit, display=path, pdf=pdf, paper=paper, stamp={STAMP: f"{digest}\n".encode("ascii")})
+    return time.perf_counter() - start
+
+
+def run(
+    students: list[Student],
+    out: Path,
+    *,
+    jobs: int,
+    pdf: bool,
+    paper: str,
+    progress: Callable[[Student], None] = lambda s: None,
+) -> None:
+    """Build every pending student in a pool of JOBS processes; report each as it finishes."""
+    todo = [s for s in students if s.status == "pending"]
+    for student in students:
+        if student.status != "pending":
+            progress(student)
+    if not todo:
+        return
+    os.environ.setdefault("GUIDEBOOK_WARM_PDF", "1" if pdf else "0")
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), initializer=_worker_init) as pool:
+        running: dict[Future, Student] = {
+            pool.submit(_build_one, str(s.path), str(out), s.digest, pdf, paper): s for s in todo
+        }
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                student = running.pop(future)
+                try:
+                    student.seconds = future.result()
+                    student.status = "built"
+                except GuidebookError as exc:
+                    student.status, student.message = "failed", f"build failed: {exc.format_message()}"
+                except Exception as exc:  # a worker that died, say; the others go on
+                    student.status, student.message = "failed", f"build failed: {type(exc).__name__}: {exc}"
+                progress(student)
+
+
+# -- the cohort table -----------------------------------------------------------------------------------
+
+
+def cohort_rows(students: list[Student]) -> list[dict[str, str]]:
+    """One row per student whose profile is good and whose guide exists."""
+    return [s.row for s in students if s.status in ("built", "skipped")]
+
+
+def write_cohort(dest: Path, rows: list[dict[str, str]], render_html: Callable[[list[dict[str, str]]], str]) -> None:
+    """Write DEST/cohort.csv and DEST/cohort.html, each replaced in one move."""
+    rows = sorted(rows, key=lambda r: (r["name"].casefold(), r["id"]))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    dest.mkdir(parents=True, exist_ok=True)
+    _replace(dest / "cohort.csv", buffer.getvalue())
+    _replace(dest / "cohort.html", render_html(rows))
+
+
+def read_cohort(folder: Path) -> list[dict[str, str]]:
+    """The rows of FOLDER/cohort.csv, with each guide link made relative to the current directory."""
+    path = folder / "cohort.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames != COLUMNS:
+            raise ValueError(f"{path}: not a cohort table (expected the columns {', '.join(COLUMNS)})")
+        rows = list(reader)
+    for row in rows:
+        row["guide"] = str(folder / row["guide"])
+    return rows
+
+
+def _replace(path: Path, text: str) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
