@@ -228,3 +228,7 @@ def format_diagnosis(guide) -> str:
     if dx.missing:
         lines += ["", "Left out of the profile (adding them sharpens the diagnosis): " + ", ".join(dx.missing)]
     return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

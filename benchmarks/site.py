@@ -1,0 +1,173 @@
+"""Time the generic edition's website against MkDocs over the same Markdown.
+
+    python benchmarks/site.py [--rounds N]
+
+Ours builds the generic edition's HTML (no PDF). MkDocs builds a project made of the same
+content sections as Markdown: each section's body after Jinja rendering, exactly the text our
+pipeline hands to markdown-it (recorded from `generator.select.render_template` while the generic
+guide is selected, so no Markdown is rebuilt or guessed). Its mkdocs.yml lists the sections in
+guide order, with the default theme, no plugins and `use_directory_urls: false`.
+
+Each is timed two ways, alternately so drift affects both alike, median of N rounds:
+- fresh: a new process, wall time including interpreter start and imports
+  (`python -m generator generic -o DIR --no-pdf`, the `guidebook` entry point's code, against
+  `python -m mkdocs build -q`);
+- warm: in this process, everything loaded once (our Toolkit, MkDocs' config), then
+  `build_generic` (prepare_generic + render_site + writing the files) against
+  `mkdocs.commands.build.build(config)`. Our cache of parsed Markdown parts is emptied before
+  each round, since MkDocs parses everything each time; a last line gives ours with it kept.
+
+What each side does is not identical: ours also writes the start, sources, 404 and search pages,
+the worksheets and the inline SVG charts; MkDocs shows our chart markers (`::: chart NAME`) as
+plain text and writes a sitemap. The table gives the pages each one wrote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import logging
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import mkdocs
+import mkdocs.commands.build
+import mkdocs.config
+import yaml
+
+import generator.select
+import generator.templating
+from generator.build import Toolkit, build_generic, prepare_generic
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = 0.6  # issue 5: ours takes at most 0.6 times MkDocs' time
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7, help="rounds per measurement (default 7)")
+    args = parser.parse_args()
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)  # as `mkdocs build -q`
+
+    kit = Toolkit.load()
+    sections = generic_markdown(kit)
+    with tempfile.TemporaryDirectory(prefix="site-bench-") as tmp:
+        tmp = Path(tmp)
+        config_file = mkdocs_project(tmp / "mkdocs", sections)
+        ours_out, theirs_out = tmp / "ours" / "public", tmp / "mkdocs" / "site"
+        ours_cmd = [sys.executable, "-m", "generator", "generic", "-o", str(ours_out), "--no-pdf"]
+        theirs_cmd = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config_file)]
+
+        fresh = alternate(args.rounds, lambda: run(ours_cmd), lambda: run(theirs_cmd))
+        config = mkdocs.config.load_config(config_file=str(config_file))
+        build_generic(ours_out, kit, pdf=False)  # one untimed round each: caches, first imports
+        mkdocs.commands.build.build(config)
+        warm = alternate(
+            args.rounds,
+            lambda: (forget_parsed_markdown(), build_generic(ours_out, kit, pdf=False)),
+            lambda: mkdocs.commands.build.build(config),
+        )
+        repeat = alternate(args.rounds, lambda: build_generic(ours_out, kit, pdf=False), lambda: None)[0]
+        ours_pages, theirs_pages = html_pages(ours_out), html_pages(theirs_out)
+
+    words = sum(len(md.split()) for _, _, md in sections)
+    print(f"same Markdown: {len(sections)} content sections, {words:,} words")
+    print()
+    print(f"{'':<34} {'ours s':>8} {'MkDocs s':>9} {'ours/MkDocs':>12}")
+    for label, (o, m) in (("fresh process (wall, with start)", fresh), ("warm, in-process", warm)):
+        print(f"{label:<34} {o:>8.3f} {m:>9.3f} {o / m:>12.2f}")
+    print(f"{'HTML pages written':<34} {ours_pages:>8} {theirs_pages:>9}")
+    print(f"(ours warm with the Markdown parse cache kept from the previous round: {repeat:.3f} s)")
+    print()
+    for label, (o, m) in (("fresh", fresh), ("warm", warm)):
+        verdict = "meets" if o / m <= TARGET else "MISSES"
+        print(f"{label}: ours is {o / m:.2f} times MkDocs' time; {verdict} the target of at most {TARGET}")
+    print(f"medians of {args.rounds} rounds, ours and MkDocs timed alternately")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, {cpu_name()}, Python {platform.python_version()}, "
+        f"MkDocs {mkdocs.__version__}, load average {os.getloadavg()[0]:.1f} at the end"
+    )
+
+
+def generic_markdown(kit: Toolkit) -> list[tuple[str, str, str]]:
+    """(id, title, Markdown) of each generic section: its body as `render_template` rendered it."""
+    bodies = {id(s.body): s.id for s in kit.library.sections}
+    rendered: dict[str, str] = {}
+    original = generator.select.render_template
+
+    def recording(template, context):
+        text = original(template, context)
+        if id(template) in bodies:
+            rendered[bodies[id(template)]] = text
+        return text
+
+    generator.select.render_template = recording
+    try:
+        guide = prepare_generic(kit)
+    finally:
+        generator.select.render_template = original
+    return [(s.id, s.title, rendered[s.id]) for s in guide.sections]
+
+
+def forget_parsed_markdown() -> None:
+    """Empty our per-worker cache of parsed Markdown, so a warm round parses everything, as MkDocs does."""
+    cache = getattr(generator.templating, "_parts", None)
+    if cache is not None:
+        cache.items.clear()
+
+
+def mkdocs_project(folder: Path, sections: list[tuple[str, str, str]]) -> Path:
+    """A MkDocs project of SECTIONS in guide order; returns its mkdocs.yml."""
+    (folder / "docs").mkdir(parents=True)
+    for section_id, _, markdown in sections:
+        (folder / "docs" / f"{section_id}.md").write_text(markdown, encoding="utf-8")
+    config = {
+        "site_name": "Match Pivot Guidebook",
+        "theme": {"name": "mkdocs"},
+        "plugins": [],
+        "use_directory_urls": False,
+        "nav": [{title: f"{section_id}.md"} for section_id, title, _ in sections],
+    }
+    path = folder / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def alternate(rounds: int, ours, theirs) -> tuple[float, float]:
+    """Median seconds of OURS and THEIRS over ROUNDS, taking turns at going first."""
+    times: dict[str, list[float]] = {"ours": [], "theirs": []}
+    for round_ in range(rounds):
+        for who in ("ours", "theirs") if round_ % 2 == 0 else ("theirs", "ours"):
+            gc.collect()
+            start = time.perf_counter()
+            (ours if who == "ours" else theirs)()
+            times[who].append(time.perf_counter() - start)
+    return statistics.median(times["ours"]), statistics.median(times["theirs"])
+
+
+def run(command: list[str]) -> None:
+    subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+
+
+def html_pages(folder: Path) -> int:
+    return sum(1 for _ in folder.rglob("*.html"))
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+if __name__ == "__main__":
+    main()
