@@ -110,6 +110,7 @@ def strict_check(files: dict[str, bytes], kit: Toolkit) -> None:
     """Raise `StrictError` for a broken internal link or anchor, or content no reader can get."""
     from generator.strict import broken_links, unreachable
 
+    kit.library.compile_all()  # every template's syntax, not only the ones this guide used
     problems = broken_links(files) + unreachable(kit.data, kit.library)
     if problems:
         raise StrictError(problems)

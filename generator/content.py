@@ -99,11 +99,49 @@ class Located:
     line: int
 
 
-@dataclass(frozen=True)
 class Condition:
-    source: str
-    test: Callable[..., Any]
-    where: Located
+    """A content condition (a Jinja expression), compiled the first time it is evaluated."""
+
+    def __init__(self, env: jinja2.Environment, source: str, where: Located):
+        self.source, self.where, self._env = source, where, env
+        self._test: Callable[..., Any] | None = None
+
+    @property
+    def test(self) -> Callable[..., Any]:
+        if self._test is None:
+            try:
+                self._test = self._env.compile_expression(self.source, undefined_to_none=False)
+            except jinja2.TemplateSyntaxError as exc:
+                raise ContentError(self.where.path, f"the condition {self.source!r} is not a valid expression ({exc.message})", self.where.line) from None
+        return self._test
+
+
+class Template:
+    """A content template, compiled the first time it is rendered.
+
+    Compiling every template of the library takes longer than building a guide, and a guide uses
+    only some of them (one variant per example slot); `Library.compile_all` compiles them all, to
+    find every syntax error at once (the tests and `--strict` do).
+    """
+
+    def __init__(self, env: jinja2.Environment, source: str, where: Located):
+        self.source, self.where, self._env = source, where, env
+        self.filename = str(where.path)
+        self._template: jinja2.Template | None = None
+
+    def compiled(self) -> jinja2.Template:
+        if self._template is None:
+            try:
+                # Leading newlines make Jinja's line numbers the file's line numbers, and the file
+                # name lets a render error be traced back to it.
+                code = self._env.compile("\n" * (self.where.line - 1) + self.source, filename=self.filename)
+            except jinja2.TemplateSyntaxError as exc:
+                raise ContentError(self.where.path, f"template error: {exc.message}", exc.lineno) from None
+            self._template = self._env.template_class.from_code(self._env, code, self._env.make_globals(None))
+        return self._template
+
+    def render(self, context: dict[str, Any]) -> str:
+        return self.compiled().render(context)
 
 
 @dataclass(frozen=True)
@@ -112,8 +150,8 @@ class SectionSource:
     order: int
     meta: SectionMeta
     when: Condition
-    why: jinja2.Template
-    body: jinja2.Template
+    why: Template
+    body: Template
     where: Located
 
 
@@ -123,7 +161,7 @@ class ExampleSource:
     name: str
     meta: ExampleMeta
     when: Condition
-    body: jinja2.Template
+    body: Template
     where: Located
 
 
@@ -145,9 +183,20 @@ class Library:
     worksheets: dict[str, WorksheetSource]
     env: jinja2.Environment
 
+    def compile_all(self) -> None:
+        """Compile every template and condition now; raise `ContentError` at the first that fails."""
+        for section in self.sections:
+            section.when.test, section.why.compiled(), section.body.compiled()
+        for variants in self.examples.values():
+            for variant in variants:
+                variant.when.test, variant.body.compiled()
+        for worksheet in self.worksheets.values():
+            for condition in worksheet.prefills.values():
+                condition.test
+
 
 def load_library(folder: Path, env: jinja2.Environment) -> Library:
-    """Read and compile every section, example and worksheet under FOLDER."""
+    """Read every section, example and worksheet under FOLDER; templates compile when first used."""
     sections = tuple(_load_section(path, env) for path in sorted((folder / "sections").glob("*.md")))
     if not sections:
         raise ContentError(folder / "sections", "no sections found (expected NN-name.md files)")
@@ -208,21 +257,11 @@ def _meta(doc: Document, model: type[BaseModel], path: Path) -> Any:
 
 
 def _condition(env: jinja2.Environment, source: str, where: Located) -> Condition:
-    try:
-        test = env.compile_expression(source, undefined_to_none=False)
-    except jinja2.TemplateSyntaxError as exc:
-        raise ContentError(where.path, f"the condition {source!r} is not a valid expression ({exc.message})", where.line) from None
-    return Condition(source, test, where)
+    return Condition(env, source, where)
 
 
-def _template(env: jinja2.Environment, source: str, where: Located) -> jinja2.Template:
-    try:
-        # Leading newlines make Jinja's line numbers the file's line numbers, and the file name
-        # lets a render error be traced back to it.
-        code = env.compile("\n" * (where.line - 1) + source, filename=str(where.path))
-        return env.template_class.from_code(env, code, env.make_globals(None))
-    except jinja2.TemplateSyntaxError as exc:
-        raise ContentError(where.path, f"template error: {exc.message}", exc.lineno) from None
+def _template(env: jinja2.Environment, source: str, where: Located) -> Template:
+    return Template(env, source, where)
 
 
 def _load_section(path: Path, env: jinja2.Environment) -> SectionSource:

@@ -87,10 +87,19 @@ def test_broken_template_syntax_names_file_and_line(kit, content_copy):
     path = first_section(content_copy)
     text = path.read_text().rstrip("\n") + "\n\n{% if generic %}never closed\n"
     path.write_text(text)
+    line = text.count("\n")
+    library = load(kit, content_copy)  # templates compile when first used ...
     with pytest.raises(ContentError) as caught:
-        load(kit, content_copy)
-    assert caught.value.message.startswith(f"{path}:")
+        library.compile_all()  # ... or all at once, as the tests and --strict do
+    assert caught.value.message.startswith(f"{path}:{line}:"), caught.value.message
     assert "template error" in caught.value.message
+    with pytest.raises(ContentError) as caught:  # a build that uses the section reports it too
+        prepare_with(kit, content_copy)
+    assert caught.value.message.startswith(f"{path}:{line}:")
+
+
+def test_every_template_and_condition_of_the_content_compiles(kit):
+    kit.library.compile_all()
 
 
 def test_a_slot_needs_a_fallback(kit, content_copy):
