@@ -113,10 +113,16 @@ def markdown_renderer() -> MarkdownIt:
     md.validateLink = lambda url: True
     md.core.ruler.after("smartquotes", "open_quotes", _close_open_quotes)
     md.use(anchors_plugin, min_level=2, max_level=3, permalink=False)
-    for name in CONTAINERS:
-        md.use(container_plugin, name=name, render=_container(name))
-    md.use(container_plugin, name="chart", render=_render_chart)
+    # One rule for every `::: name` block (a rule per name would be tried on every line).
+    md.use(container_plugin, name="block", validate=_known_block, render=_render_block)
+    # Constructs the guide never uses are switched off: the parser has fewer rules to try on each
+    # line, and an indented line can never turn into a code block by accident.
+    md.disable(["code", "fence", "reference", "html_block", "lheading", "autolink", "html_inline"])
     return md
+
+
+def _known_block(params: str, markup: str) -> bool:
+    return params.strip().split(" ", 1)[0] in (*CONTAINERS, "chart")
 
 
 _LINK_SCHEMES = ("http://", "https://", "mailto:")
@@ -169,29 +175,59 @@ def _close_open_quotes(state: Any) -> None:
                 previous = " "
 
 
-def _container(name: str):
-    """Render a `::: name` block as `<div class="name">` without touching its token.
+def _render_block(self: Any, tokens: list[Any], idx: int, options: Any, env: dict[str, Any]) -> str:
+    """`::: note` becomes `<div class="note">`; `::: chart NAME` the chart the section drew.
 
-    (The plugin's own renderer adds the class to the token, so tokens rendered twice, as the
-    part cache does, would collect it twice.)
+    Nothing is written to the token (the plugin's own renderer adds the class to it), because the
+    part cache renders the same tokens many times.
     """
-
-    def render(self: Any, tokens: list[Any], idx: int, options: Any, env: dict[str, Any]) -> str:
-        return f'<div class="{name}">\n' if tokens[idx].nesting == 1 else "</div>\n"
-
-    return render
-
-
-def _render_chart(self: Any, tokens: list[Any], idx: int, options: Any, env: dict[str, Any]) -> str:
-    """`::: chart NAME` becomes the chart the section's `chart("NAME")` call drew."""
     token = tokens[idx]
-    if token.nesting != 1:
-        return ""
-    name = token.info.strip().removeprefix("chart").strip()
-    return str(env.get("charts", {})[name])
+    opening = token
+    if token.nesting == -1:  # a closing token carries no name: find the block it closes
+        opening = next(t for t in reversed(tokens[:idx]) if t.type == "container_block_open" and t.level == token.level)
+    name, _, arg = opening.info.strip().partition(" ")
+    if name == "chart":
+        return str(env.get("charts", {})[arg.strip()]) if token.nesting == 1 else ""
+    return f'<div class="{name}">\n' if token.nesting == 1 else "</div>\n"
 
 
-_PART = re.compile(r"^(?=## )", re.M)
+_LIST_ITEM = re.compile(r"^(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+
+
+def _split_parts(text: str) -> list[str]:
+    """Cut Markdown where a new top-level block starts after a blank line, outside `:::` blocks.
+
+    A line that follows a blank line and starts at the margin, and is not a list item, a table row
+    or a block fence, can only start a new block: no list, table or paragraph before it continues
+    into it. Parsed apart, the pieces give the same tokens as the whole.
+    """
+    parts: list[str] = []
+    current: list[str] = []
+    depth, blank = 0, False
+    for line in text.splitlines(keepends=True):
+        bare = line.rstrip("\r\n")
+        new_block = (
+            depth == 0
+            and blank
+            and current
+            and bare[:1] not in ("", " ", "\t", "|")
+            and not _LIST_ITEM.match(bare)
+            and not bare.startswith(":::")
+        )
+        if bare.startswith("::: ") or (depth == 0 and bare.startswith(":::") and bare.strip() != ":::"):
+            if depth == 0 and current and blank:
+                new_block = True
+            depth += 1
+        elif bare.strip() == ":::" and depth > 0:
+            depth -= 1
+        if new_block:
+            parts.append("".join(current))
+            current = []
+        current.append(line)
+        blank = not bare.strip()
+    if current:
+        parts.append("".join(current))
+    return parts
 
 
 class _PartCache:
@@ -203,7 +239,7 @@ class _PartCache:
     number of readers.
     """
 
-    def __init__(self, size: int = 384):
+    def __init__(self, size: int = 1024):
         self.size = size
         self.items: OrderedDict[str, list[Any]] = OrderedDict()
 
@@ -225,7 +261,7 @@ _parts = _PartCache()
 
 def render_markdown(md: MarkdownIt, text: str, charts: dict[str, Markup] | None = None) -> tuple[str, list[tuple[int, str, str]]]:
     """Render TEXT, with the figures of CHARTS; return the HTML and the (level, anchor, text) of each heading."""
-    tokens = [token for part in _PART.split(text) if part for token in _parts.tokens(md, part)]
+    tokens = [token for part in _split_parts(text) for token in _parts.tokens(md, part)]
     ids = [str(t.attrs["id"]) for t in tokens if t.type == "heading_open" and t.attrs.get("id")]
     if len(ids) != len(set(ids)):  # two parts gave a heading the same anchor: parse it whole
         tokens = md.parse(text)
