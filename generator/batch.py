@@ -31,6 +31,10 @@ from generator.validate import load_profile
 
 log = logging.getLogger(__name__)
 
+RECYCLE_AFTER = 10
+"""Builds a worker makes before it is replaced by a fresh one: WeasyPrint's memory creeps up over
+many workbooks (caches and fragmentation), and a fresh worker starts low again."""
+
 STAMP = ".guidebook-inputs"
 """The file in each student's folder that holds the hash of the inputs it was built from."""
 
@@ -174,11 +178,16 @@ _kit = None
 
 
 def _worker_init() -> None:
-    """Load templates, stylesheets, fonts and data once per worker."""
+    """Load templates, stylesheets, fonts and data once per worker.
+
+    A forked worker already holds the parent's toolkit (templates and data, shared with the
+    parent until written to); a spawned one loads its own.
+    """
     global _kit
     from generator.build import Toolkit
 
-    _kit = Toolkit.load()
+    if _kit is None:
+        _kit = Toolkit.load()
     if os.environ.get("GUIDEBOOK_WARM_PDF", "1") != "0":
         _kit.workbook  # noqa: B018 - parse the stylesheet and set up fonts now, not in the first build
 
@@ -200,8 +209,14 @@ def run(
     pdf: bool,
     paper: str,
     progress: Callable[[Student], None] = lambda s: None,
+    kit: object | None = None,
 ) -> None:
-    """Build every pending student in a pool of JOBS processes; report each as it finishes."""
+    """Build every pending student in a pool of JOBS processes; report each as it finishes.
+
+    KIT, a loaded `Toolkit` without its PDF renderer, is handed to forked workers as it is.
+    """
+    global _kit
+    _kit = kit
     todo = [s for s in students if s.status == "pending"]
     for student in students:
         if student.status != "pending":
@@ -209,22 +224,28 @@ def run(
     if not todo:
         return
     os.environ.setdefault("GUIDEBOOK_WARM_PDF", "1" if pdf else "0")
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), initializer=_worker_init) as pool:
-        running: dict[Future, Student] = {
-            pool.submit(_build_one, str(s.path), str(out), s.digest, pdf, paper): s for s in todo
-        }
-        while running:
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                student = running.pop(future)
-                try:
-                    student.seconds = future.result()
-                    student.status = "built"
-                except GuidebookError as exc:
-                    student.status, student.message = "failed", f"build failed: {exc.format_message()}"
-                except Exception as exc:  # a worker that died, say; the others go on
-                    student.status, student.message = "failed", f"build failed: {type(exc).__name__}: {exc}"
-                progress(student)
+    workers = max(1, min(jobs, len(todo)))
+    # With workbooks, each pool serves a limited number of builds and is then replaced by a fresh
+    # one, so a worker's memory never creeps far above one build's (Python 3.11's own
+    # `max_tasks_per_child` can hang the pool). HTML-only workers stay flat and are kept.
+    size = RECYCLE_AFTER * workers if pdf else len(todo)
+    for start in range(0, len(todo), size):
+        with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
+            running: dict[Future, Student] = {
+                pool.submit(_build_one, str(s.path), str(out), s.digest, pdf, paper): s for s in todo[start : start + size]
+            }
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    student = running.pop(future)
+                    try:
+                        student.seconds = future.result()
+                        student.status = "built"
+                    except GuidebookError as exc:
+                        student.status, student.message = "failed", f"build failed: {exc.format_message()}"
+                    except Exception as exc:  # a worker that died, say; the others go on
+                        student.status, student.message = "failed", f"build failed: {type(exc).__name__}: {exc}"
+                    progress(student)
 
 
 # -- the cohort table -----------------------------------------------------------------------------------

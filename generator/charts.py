@@ -61,7 +61,11 @@ class _Svg:
         self.parts: list[str] = [f'<title id="chart-{name}-title">{escape(title)}. {escape(description)}</title>']
 
     def add(self, tag: str, text: str | None = None, **attrs: Any) -> None:
-        rendered = " ".join(f'{k.rstrip("_").replace("_", "-")}="{escape(_num(v))}"' for k, v in attrs.items() if v is not None)
+        rendered = " ".join(
+            f'{k.rstrip("_").replace("_", "-")}="{_num(v) if isinstance(v, (int, float)) else escape(v)}"'
+            for k, v in attrs.items()
+            if v is not None
+        )
         self.parts.append(f"<{tag} {rendered}>{escape(text)}</{tag}>" if text is not None else f"<{tag} {rendered}/>")
 
     def text(self, x: float, y: float, text: str, size: float = 12, anchor: str = "start", weight: str | None = None, fill: str = "currentColor") -> None:

@@ -115,11 +115,8 @@ def batch(sources: tuple[Path, ...], output: Path, jobs: int | None, force: bool
     import time
 
     from generator import batch as cohort
-    from generator.build import build_date
-    from generator.data import load_reference_data
+    from generator.build import Toolkit, build_date
     from generator.render_html import render_cohort
-    from generator.resources import Resources
-    from generator.templating import page_environment
 
     start = time.perf_counter()
     paths = cohort.collect(sources)
@@ -129,17 +126,17 @@ def batch(sources: tuple[Path, ...], output: Path, jobs: int | None, force: bool
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--shard") from None
         paths = [p for p in paths if cohort.in_shard(p, k, n)]
-    resources = Resources.default()
-    data = load_reference_data(resources.data)
+    kit = Toolkit.load()  # forked workers share it; they add the PDF renderer themselves
+    resources, data = kit.resources, kit.data
     base = cohort.inputs_digest(resources, f"pdf={not no_pdf} paper={paper}")
     students = cohort.plan(paths, data, output, base, force)
     jobs = jobs or os.cpu_count() or 1
 
     with click.progressbar(length=len(students), label="Building guides", show_eta=True, show_pos=True, file=sys.stderr,
                            item_show_func=lambda s: s.id or s.path.name if s else None) as bar:
-        cohort.run(students, output, jobs=jobs, pdf=not no_pdf, paper=paper, progress=lambda s: bar.update(1, s))
+        cohort.run(students, output, jobs=jobs, pdf=not no_pdf, paper=paper, progress=lambda s: bar.update(1, s), kit=kit)
 
-    env = page_environment(resources.templates)
+    env = kit.pages
     rows = cohort.cohort_rows(students)
     cohort.write_cohort(output, rows, lambda r: render_cohort(r, env, data.labels["buckets"], build_date()))
     elapsed = time.perf_counter() - start

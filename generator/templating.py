@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -191,69 +192,72 @@ def _render_block(self: Any, tokens: list[Any], idx: int, options: Any, env: dic
     return f'<div class="{name}">\n' if token.nesting == 1 else "</div>\n"
 
 
-_LIST_ITEM = re.compile(r"^(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+# A blank line, then a line at the margin that can only start a new top-level block: not a list
+# item, a table row, an indented line, a digit (a numbered list) or the close of a `:::` block.
+_BLOCK_BREAK = re.compile(r"\n[ \t]*\n(?=::: ?\w|[^\s|:*+\-0-9])")
+_OPENS = re.compile(r"^::: ?\w", re.M)
+_CLOSES = re.compile(r"^:::[ \t]*$", re.M)
 
 
 def _split_parts(text: str) -> list[str]:
-    """Cut Markdown where a new top-level block starts after a blank line, outside `:::` blocks.
+    """Cut Markdown where a new top-level block starts after a blank line, never inside `:::` blocks.
 
-    A line that follows a blank line and starts at the margin, and is not a list item, a table row
-    or a block fence, can only start a new block: no list, table or paragraph before it continues
-    into it. Parsed apart, the pieces give the same tokens as the whole.
+    Parsed apart, the parts give the same tokens as the whole (a test checks it on every reader):
+    no list, table or paragraph continues past a blank line into a line that starts a block.
     """
     parts: list[str] = []
-    current: list[str] = []
-    depth, blank = 0, False
-    for line in text.splitlines(keepends=True):
-        bare = line.rstrip("\r\n")
-        new_block = (
-            depth == 0
-            and blank
-            and current
-            and bare[:1] not in ("", " ", "\t", "|")
-            and not _LIST_ITEM.match(bare)
-            and not bare.startswith(":::")
-        )
-        if bare.startswith("::: ") or (depth == 0 and bare.startswith(":::") and bare.strip() != ":::"):
-            if depth == 0 and current and blank:
-                new_block = True
-            depth += 1
-        elif bare.strip() == ":::" and depth > 0:
-            depth -= 1
-        if new_block:
-            parts.append("".join(current))
-            current = []
-        current.append(line)
-        blank = not bare.strip()
-    if current:
-        parts.append("".join(current))
-    return parts
+    open_blocks = 0
+    start = 0
+    for match in _BLOCK_BREAK.finditer(text):
+        piece = text[start : match.end()]
+        depth = open_blocks + len(_OPENS.findall(piece)) - len(_CLOSES.findall(piece))
+        if depth == 0:
+            parts.append(piece)
+            start = match.end()
+            open_blocks = 0
+    parts.append(text[start:])
+    return [p for p in parts if p]
+
+
+@dataclass
+class _Part:
+    tokens: list[Any]
+    headings: list[tuple[int, str, str]]
+    html: str | None
+    """The rendered HTML; None when the part holds a chart, which differs from reader to reader."""
 
 
 class _PartCache:
-    """Parsed tokens of recently seen parts of sections (text from one `## ` heading to the next).
+    """Parsed and rendered parts of sections (top-level blocks), most recently used first.
 
     Most of a section is the same for every reader; only the parts that speak to the reader
-    change. Parsing is the slowest step of building a site, so a worker keeps the tokens of the
-    parts it saw recently, in a small least-recently-used store that keeps memory flat over any
-    number of readers.
+    change. Parsing and rendering are the slowest steps of building a site, so a worker keeps the
+    parts it saw recently, in a least-recently-used store of bounded size, which keeps memory
+    flat over any number of readers.
     """
 
     def __init__(self, size: int = 1024):
         self.size = size
-        self.items: OrderedDict[str, list[Any]] = OrderedDict()
+        self.items: OrderedDict[str, _Part] = OrderedDict()
 
-    def tokens(self, md: MarkdownIt, part: str) -> list[Any]:
-        found = self.items.get(part)
+    def get(self, md: MarkdownIt, text: str) -> _Part:
+        found = self.items.get(text)
         if found is not None:
-            self.items.move_to_end(part)
+            self.items.move_to_end(text)
             return found
-        tokens = md.parse(part)
+        tokens = md.parse(text)
         _check_urls(tokens)
-        self.items[part] = tokens
+        headings = [
+            (int(t.tag[1]), str(t.attrs["id"]), tokens[i + 1].content)
+            for i, t in enumerate(tokens)
+            if t.type == "heading_open" and t.attrs.get("id")
+        ]
+        charted = any(t.type == "container_block_open" and t.info.strip().startswith("chart") for t in tokens)
+        part = _Part(tokens, headings, None if charted else md.renderer.render(tokens, md.options, {}))
+        self.items[text] = part
         if len(self.items) > self.size:
             self.items.popitem(last=False)
-        return tokens
+        return part
 
 
 _parts = _PartCache()
@@ -261,13 +265,13 @@ _parts = _PartCache()
 
 def render_markdown(md: MarkdownIt, text: str, charts: dict[str, Markup] | None = None) -> tuple[str, list[tuple[int, str, str]]]:
     """Render TEXT, with the figures of CHARTS; return the HTML and the (level, anchor, text) of each heading."""
-    tokens = [token for part in _split_parts(text) for token in _parts.tokens(md, part)]
-    ids = [str(t.attrs["id"]) for t in tokens if t.type == "heading_open" and t.attrs.get("id")]
-    if len(ids) != len(set(ids)):  # two parts gave a heading the same anchor: parse it whole
+    env = {"charts": charts or {}}
+    parts = [_parts.get(md, piece) for piece in _split_parts(text)]
+    headings = [h for part in parts for h in part.headings]
+    if len({h[1] for h in headings}) != len(headings):  # two parts gave a heading the same anchor
         tokens = md.parse(text)
         _check_urls(tokens)
-    headings = []
-    for i, token in enumerate(tokens):
-        if token.type == "heading_open" and token.attrs.get("id"):
-            headings.append((int(token.tag[1]), str(token.attrs["id"]), tokens[i + 1].content))
-    return md.renderer.render(tokens, md.options, {"charts": charts or {}}), headings
+        headings = [(int(t.tag[1]), str(t.attrs["id"]), tokens[i + 1].content) for i, t in enumerate(tokens) if t.type == "heading_open" and t.attrs.get("id")]
+        return md.renderer.render(tokens, md.options, env), headings
+    html = "".join(part.html if part.html is not None else md.renderer.render(part.tokens, md.options, env) for part in parts)
+    return html, headings
