@@ -79,7 +79,15 @@ def build_date() -> str:
 def prepare(profile_path: Path, kit: Toolkit, display: str | None = None) -> Guide:
     """Load, validate and diagnose a profile, and choose its content. Writes nothing."""
     profile = load_profile(profile_path, kit.data, display)
-    dx = diagnose(profile, kit.data)
+    return _guide(kit, profile, diagnose(profile, kit.data), profile.name)
+
+
+def prepare_generic(kit: Toolkit) -> Guide:
+    """The public edition's guide: every section, generic text, and no profile read at all."""
+    return _guide(kit, None, None, "everyone rebuilding after the Match")
+
+
+def _guide(kit: Toolkit, profile, dx: Diagnosis | None, built_for: str) -> Guide:
     sections, skipped = select_content(profile, dx, kit.data, kit.library, kit.md)
     return Guide(
         profile=profile,
@@ -87,21 +95,7 @@ def prepare(profile_path: Path, kit: Toolkit, display: str | None = None) -> Gui
         sections=tuple(sections),
         skipped=tuple(skipped),
         data=kit.data,
-        built_for=profile.name,
-        date=build_date(),
-    )
-
-
-def prepare_generic(kit: Toolkit) -> Guide:
-    """The public edition's guide: every section, generic text, and no profile read at all."""
-    sections, skipped = select_content(None, None, kit.data, kit.library, kit.md)
-    return Guide(
-        profile=None,
-        diagnosis=None,
-        sections=tuple(sections),
-        skipped=tuple(skipped),
-        data=kit.data,
-        built_for="everyone rebuilding after the Match",
+        built_for=built_for,
         date=build_date(),
     )
 
