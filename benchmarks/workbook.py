@@ -27,9 +27,9 @@ from pathlib import Path
 import weasyprint
 
 from generator.build import Toolkit, prepare
+from generator.render_pdf import OPTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
-OPTIONS = {"pdf_forms": True, "pdf_variant": "pdf/ua-1"}
 
 
 def main() -> None:

@@ -54,23 +54,17 @@ class Student:
     digest: str = ""
     status: str = "pending"  # built, skipped, failed
     message: str = ""
+    bad_input: bool = False
+    """Failed because of the profile itself (a located error or an id clash), not the build."""
     seconds: float = 0.0
 
 
-@dataclass
-class Summary:
-    students: list[Student]
-    seconds: float
-
-    def count(self, status: str) -> int:
-        return sum(1 for s in self.students if s.status == status)
-
-    @property
-    def exit_code(self) -> int:
-        failed = [s for s in self.students if s.status == "failed"]
-        if not failed:
-            return 0
-        return 2 if any(s.message and not s.message.startswith("build failed") for s in failed) else 1
+def exit_code(students: list[Student]) -> int:
+    """2 when a profile was bad (as for one profile), 1 when only a build failed, else 0."""
+    failed = [s for s in students if s.status == "failed"]
+    if not failed:
+        return 0
+    return 2 if any(s.bad_input for s in failed) else 1
 
 
 # -- choosing the students ---------------------------------------------------------------------------
@@ -122,7 +116,7 @@ def plan(paths: list[Path], data: ReferenceData, out: Path, base_digest: str, fo
         try:
             profile = load_profile(path, data, str(path))
         except InputError as exc:
-            student.status, student.message = "failed", exc.format_message()
+            student.status, student.message, student.bad_input = "failed", exc.format_message(), True
             students.append(student)
             continue
         dx = diagnose(profile, data)
@@ -138,7 +132,7 @@ def plan(paths: list[Path], data: ReferenceData, out: Path, base_digest: str, fo
         if len(same) > 1:
             for student in same:
                 others = ", ".join(str(o.path) for o in same if o is not student)
-                student.status = "failed"
+                student.status, student.bad_input = "failed", True
                 student.message = f"{student.path}: id '{student.id}' is also the id of {others}; give each profile its own `id:` (nothing was written)"
     for student in students:
         if student.status == "pending" and not force and _stamp(out / student.id) == student.digest:
@@ -256,8 +250,11 @@ def cohort_rows(students: list[Student]) -> list[dict[str, str]]:
     return [s.row for s in students if s.status in ("built", "skipped")]
 
 
-def write_cohort(dest: Path, rows: list[dict[str, str]], render_html: Callable[[list[dict[str, str]]], str]) -> None:
-    """Write DEST/cohort.csv and DEST/cohort.html, each replaced in one move."""
+def write_cohort(dest: Path, rows: list[dict[str, str]], kit) -> None:
+    """Write DEST/cohort.csv and DEST/cohort.html (with KIT's templates), each replaced in one move."""
+    from generator.build import build_date
+    from generator.render_html import render_cohort
+
     rows = sorted(rows, key=lambda r: (r["name"].casefold(), r["id"]))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
@@ -265,7 +262,19 @@ def write_cohort(dest: Path, rows: list[dict[str, str]], render_html: Callable[[
     writer.writerows(rows)
     dest.mkdir(parents=True, exist_ok=True)
     _replace(dest / "cohort.csv", buffer.getvalue())
-    _replace(dest / "cohort.html", render_html(rows))
+    _replace(dest / "cohort.html", render_cohort(rows, kit.pages, kit.data.labels["buckets"], build_date()))
+
+
+def merge_cohorts(folders: Iterable[Path], dest: Path) -> list[dict[str, str]]:
+    """The rows of every FOLDER's cohort table, links made relative to DEST; ValueError on a clash."""
+    rows: dict[str, dict[str, str]] = {}
+    for folder in folders:
+        for row in read_cohort(folder):
+            if row["id"] in rows:
+                raise ValueError(f"{folder / 'cohort.csv'}: student '{row['id']}' is also in another folder's table; each student belongs to one shard")
+            row["guide"] = os.path.relpath(row["guide"], dest)
+            rows[row["id"]] = row
+    return list(rows.values())
 
 
 def read_cohort(folder: Path) -> list[dict[str, str]]:

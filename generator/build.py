@@ -110,6 +110,16 @@ def strict_check(files: dict[str, bytes], kit: Toolkit) -> None:
         raise StrictError(problems)
 
 
+def _render(guide: Guide, kit: Toolkit, *, pdf: bool, paper: str, strict: bool, site_url: str | None = None) -> dict[str, bytes]:
+    """The site's files and the workbook, checked when STRICT; nothing is written yet."""
+    files = render_site(guide, kit.pages, kit.resources.templates, site_url=site_url, workbook=pdf)
+    if pdf:
+        files["workbook.pdf"] = kit.workbook.render(guide, paper)
+    if strict:
+        strict_check(files, kit)
+    return files
+
+
 def build(
     profile_path: Path,
     out_dir: Path,
@@ -123,12 +133,7 @@ def build(
 ) -> Built:
     """Build one profile's site and workbook into OUT_DIR/<id>/."""
     guide = prepare(profile_path, kit, display)
-    files = render_site(guide, kit.pages, kit.resources.templates, workbook=pdf)
-    if pdf:
-        files["workbook.pdf"] = kit.workbook.render(guide, paper)
-    if strict:
-        strict_check(files, kit)
-    files.update(stamp or {})
+    files = {**_render(guide, kit, pdf=pdf, paper=paper, strict=strict), **(stamp or {})}
     assert guide.profile is not None and guide.diagnosis is not None
     folder = write_folder(out_dir, guide.profile.id, files)
     log.info("wrote %s (%d files)", folder, len(files))
@@ -141,12 +146,7 @@ def build_generic(
     """Build the public edition into OUT_DIR itself: every section, no profile read."""
     if site_url and not site_url.endswith("/"):
         site_url += "/"
-    guide = prepare_generic(kit)
-    files = render_site(guide, kit.pages, kit.resources.templates, site_url=site_url, workbook=pdf)
-    if pdf:
-        files["workbook.pdf"] = kit.workbook.render(guide, paper)
-    if strict:
-        strict_check(files, kit)
+    files = _render(prepare_generic(kit), kit, pdf=pdf, paper=paper, strict=strict, site_url=site_url)
     folder = write_folder(out_dir.parent, out_dir.name, files)
     log.info("wrote the public edition to %s (%d files)", folder, len(files))
     return folder

@@ -128,9 +128,9 @@ def score_chart(profile: Profile | None, dx: Diagnosis | None, data: ReferenceDa
         + (f", unmatched mean {s.step2_ck.unmatched}" if s.step2_ck.unmatched is not None else "")
         for s in rows
     ]
-    description = (f"Your Step 2 CK: {score}. " if score is not None else "") + "; ".join(said) + "."
-    if not rows:
-        description = (f"Your Step 2 CK: {score}. " if score is not None else "") + "No published Step 2 CK means for these specialties."
+    description = (f"Your Step 2 CK: {score}. " if score is not None else "") + (
+        "; ".join(said) + "." if rows else "No published Step 2 CK means for these specialties."
+    )
     svg = _Svg("scores", WIDTH, height, title, description)
 
     # Legend.

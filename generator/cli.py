@@ -115,8 +115,7 @@ def batch(sources: tuple[Path, ...], output: Path, jobs: int | None, force: bool
     import time
 
     from generator import batch as cohort
-    from generator.build import Toolkit, build_date
-    from generator.render_html import render_cohort
+    from generator.build import Toolkit
 
     start = time.perf_counter()
     paths = cohort.collect(sources)
@@ -127,32 +126,30 @@ def batch(sources: tuple[Path, ...], output: Path, jobs: int | None, force: bool
             raise click.BadParameter(str(exc), param_hint="--shard") from None
         paths = [p for p in paths if cohort.in_shard(p, k, n)]
     kit = Toolkit.load()  # forked workers share it; they add the PDF renderer themselves
-    resources, data = kit.resources, kit.data
-    base = cohort.inputs_digest(resources, f"pdf={not no_pdf} paper={paper}")
-    students = cohort.plan(paths, data, output, base, force)
+    base = cohort.inputs_digest(kit.resources, f"pdf={not no_pdf} paper={paper}")
+    students = cohort.plan(paths, kit.data, output, base, force)
     jobs = jobs or os.cpu_count() or 1
 
     with click.progressbar(length=len(students), label="Building guides", show_eta=True, show_pos=True, file=sys.stderr,
                            item_show_func=lambda s: s.id or s.path.name if s else None) as bar:
         cohort.run(students, output, jobs=jobs, pdf=not no_pdf, paper=paper, progress=lambda s: bar.update(1, s), kit=kit)
 
-    env = kit.pages
-    rows = cohort.cohort_rows(students)
-    cohort.write_cohort(output, rows, lambda r: render_cohort(r, env, data.labels["buckets"], build_date()))
+    cohort.write_cohort(output, cohort.cohort_rows(students), kit)
     elapsed = time.perf_counter() - start
 
     for student in students:
         if student.status == "failed":
             click.echo(student.message, err=True)
     built = [s for s in students if s.status == "built"]
+    count = {status: sum(1 for s in students if s.status == status) for status in ("skipped", "failed")}
     click.echo("")
     click.echo(f"{'':<10}{'students':>9}{'seconds':>10}")
     click.echo(f"{'built':<10}{len(built):>9}{sum(s.seconds for s in built):>10.1f}")
-    click.echo(f"{'skipped':<10}{sum(1 for s in students if s.status == 'skipped'):>9}   (unchanged)")
-    click.echo(f"{'failed':<10}{sum(1 for s in students if s.status == 'failed'):>9}")
+    click.echo(f"{'skipped':<10}{count['skipped']:>9}   (unchanged)")
+    click.echo(f"{'failed':<10}{count['failed']:>9}")
     click.echo(f"{'total':<10}{len(students):>9}{elapsed:>10.1f}   wall, {jobs} worker{'s' if jobs != 1 else ''}")
     click.echo(f"Cohort page: {output / 'cohort.html'}")
-    code = cohort.Summary(students, elapsed).exit_code
+    code = cohort.exit_code(students)
     if code:
         sys.exit(code)
 
@@ -162,32 +159,16 @@ def batch(sources: tuple[Path, ...], output: Path, jobs: int | None, force: bool
 @click.option("-o", "--output", default=None, type=click.Path(file_okay=False, path_type=Path), help="Where to write the merged cohort page (default: the first FOLDER).")
 def cohort_command(folders: tuple[Path, ...], output: Path | None) -> None:
     """Merge the cohort tables of batch outputs (for example one per shard) into one cohort page."""
-    import os
-
     from generator import batch as cohort
-    from generator.build import build_date
-    from generator.data import load_reference_data
+    from generator.build import Toolkit
     from generator.errors import BuildError
-    from generator.render_html import render_cohort
-    from generator.resources import Resources
-    from generator.templating import page_environment
 
     dest = output or folders[0]
-    rows: dict[str, dict[str, str]] = {}
-    for folder in folders:
-        try:
-            found = cohort.read_cohort(folder)
-        except (OSError, ValueError) as exc:
-            raise BuildError(str(exc)) from None
-        for row in found:
-            if row["id"] in rows:
-                raise BuildError(f"{folder / 'cohort.csv'}: student '{row['id']}' is also in another folder's table; each student belongs to one shard")
-            row["guide"] = os.path.relpath(row["guide"], dest)
-            rows[row["id"]] = row
-    resources = Resources.default()
-    data = load_reference_data(resources.data)
-    env = page_environment(resources.templates)
-    cohort.write_cohort(dest, list(rows.values()), lambda r: render_cohort(r, env, data.labels["buckets"], build_date()))
+    try:
+        rows = cohort.merge_cohorts(folders, dest)
+    except (OSError, ValueError) as exc:
+        raise BuildError(str(exc)) from None
+    cohort.write_cohort(dest, rows, Toolkit.load())
     click.echo(f"Merged {len(rows)} students from {len(folders)} folder{'s' if len(folders) != 1 else ''} into {dest / 'cohort.html'}")
 
 

@@ -154,6 +154,11 @@ class SectionSource:
     body: Template
     where: Located
 
+    @property
+    def public_only(self) -> bool:
+        """A page of the public edition only (`when: "generic"`): never in a personal guide, never "left out" of one."""
+        return self.when.source.strip() == "generic"
+
 
 @dataclass(frozen=True)
 class ExampleSource:

@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 
 PAPERS = {"letter": "letter", "a4": "A4"}
 
+OPTIONS = {"pdf_forms": True, "pdf_variant": "pdf/ua-1"}
+"""WeasyPrint options for every workbook: worksheet fields become form fields; tagged PDF/UA-1."""
+
 
 class WorkbookRenderer:
     """Renders workbooks; parses the stylesheet and sets up fonts once, for every workbook after."""
@@ -85,8 +88,8 @@ class WorkbookRenderer:
         try:
             document = self._weasyprint.HTML(
                 string=html, base_url=self._root.as_uri() + "/", url_fetcher=self._fetcher
-            ).render(font_config=self._fonts, stylesheets=stylesheets, pdf_forms=True, pdf_variant="pdf/ua-1")
-            pdf = document.write_pdf(pdf_identifier=identifier, pdf_forms=True, pdf_variant="pdf/ua-1")
+            ).render(font_config=self._fonts, stylesheets=stylesheets, **OPTIONS)
+            pdf = document.write_pdf(pdf_identifier=identifier, **OPTIONS)
         except self._weasyprint.urls.FatalURLFetchingError as exc:
             raise BuildError(str(exc)) from None
         log.info("rendered workbook: %d pages", len(document.pages))

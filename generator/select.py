@@ -10,10 +10,10 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from generator import charts as drawing
 from generator.content import Condition, Library, SectionSource, WorksheetSource
 from generator.data import ReferenceData
 from generator.errors import ContentError
-from generator import charts as drawing
 from generator.models import Cell, Column, Diagnosis, Section, TableRow, Worksheet, WorksheetField
 from generator.plan import personal_plan
 from generator.profile import Profile
@@ -121,23 +121,21 @@ def select_content(
         drawn[name] = painters[name]().figure()
         return MarkdownText(f"\n::: chart {name}\n:::\n")
 
-    included = {s.id: s for s in library.sections if context["generic"] or evaluate(s.when, context)}
+    every = {s.id: s for s in library.sections}
+    included = {s.id for s in library.sections if context["generic"] or evaluate(s.when, context)}
 
     def ref(section_id: str, text: str | None = None, worksheet: str | None = None) -> MarkdownText:
         """A link to another section (or one of its worksheets); plain text if this reader's guide leaves it out."""
-        if section_id not in {s.id for s in library.sections}:
+        if section_id not in every:
             raise KeyError(f"ref() to an unknown section {section_id!r}")
-        target = included.get(section_id)
         if worksheet is not None and worksheet not in library.worksheets:
             raise KeyError(f"ref() to an unknown worksheet {worksheet!r}")
-        label = md_escape(text or (library.worksheets[worksheet].meta.title if worksheet else library_title(section_id)))
-        if target is None or (worksheet is not None and worksheet not in target.meta.worksheets):
+        target = every[section_id]
+        label = md_escape(text or (library.worksheets[worksheet].meta.title if worksheet else target.meta.title))
+        if section_id not in included or (worksheet is not None and worksheet not in target.meta.worksheets):
             return MarkdownText(label)
         anchor = f"#worksheet-{worksheet}" if worksheet else ""
         return MarkdownText(f"[{label}]({section_id}.html{anchor})")
-
-    def library_title(section_id: str) -> str:
-        return next(s.meta.title for s in library.sections if s.id == section_id)
 
     context["example"] = example
     context["chart"] = chart
@@ -146,7 +144,7 @@ def select_content(
     skipped: list[tuple[str, str]] = []
     for source in library.sections:
         if source.id not in included:
-            if source.when.source.strip() != "generic":  # a page of the public edition only is not "left out"
+            if not source.public_only:
                 skipped.append((source.id, source.meta.title))
             continue
         chosen.clear()

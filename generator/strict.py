@@ -88,7 +88,6 @@ def unreachable(data: ReferenceData, library: Library) -> list[str]:
     """Sections and example variants that no generated profile selects, each with its file."""
     reached_sections: set[str] = set()
     reached_variants: set[tuple[str, str]] = set()
-    generic_only = {s.id for s in library.sections if s.when.source.strip() == "generic"}
     for context in _contexts(data):
         for section in library.sections:
             if section.id not in reached_sections and evaluate(section.when, context):
@@ -100,7 +99,7 @@ def unreachable(data: ReferenceData, library: Library) -> list[str]:
                     break
     problems = []
     for section in library.sections:
-        if section.id not in reached_sections and section.id not in generic_only:
+        if section.id not in reached_sections and not section.public_only:
             problems.append(f"{section.where.path}: section {section.id!r} is in no generated reader's guide (when: {section.meta.when!r})")
     for slot, variants in library.examples.items():
         for variant in variants:
@@ -109,13 +108,14 @@ def unreachable(data: ReferenceData, library: Library) -> list[str]:
     return problems
 
 
-_BASE: dict[str, Any] = {
-    "name": "Reach Test",
+UNREMARKABLE: dict[str, Any] = {
+    "name": "Test Person",
     "applicant_type": "us_md",
-    "graduation_year": 2025,
+    "graduation_year": 2026,
     "match_year": 2026,
     "outcome": "unmatched",
     "dream_specialty": "dermatology",
+    "matched_specialty": None,
     "previous_attempts": 0,
     "scores": {"step2_ck": 257, "exam_failures": 0},
     "application": {
@@ -131,12 +131,39 @@ _BASE: dict[str, Any] = {
     },
     "red_flags": [],
     "situation": {"current_role": "research", "research_year_access": True, "extra_years": 1},
-    "preferences": {"keep": ["outpatient"], "open_to": [], "risk_tolerance": "medium", "geography": "flexible"},
+    "preferences": {
+        "keep": ["outpatient"],
+        "open_to": ["internal_medicine"],
+        "lifestyle": "balanced",
+        "risk_tolerance": "medium",
+        "geography": "flexible",
+    },
 }
+"""A complete profile that flags nothing: the generated cohort, and the tests, change it a little at a time."""
+
+REMOVE = object()
+"""A value for `with_changes` that leaves the field out of the profile."""
+
+
+def with_changes(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """BASE with CHANGES applied; a dotted key ("scores.step2_ck") reaches into a part."""
+    out = copy.deepcopy(base)
+    for dotted, value in changes.items():
+        *parents, last = dotted.split(".")
+        node = out
+        for key in parents:
+            node = node.setdefault(key, {})
+        if value is REMOVE:
+            node.pop(last, None)
+        else:
+            node[last] = value
+    return out
+
 
 # Each kind of weakness, and each route to a pivot, as changes to the base profile.
 _SCENARIOS: list[dict[str, Any]] = [
     {},
+    {"preferences.open_to": [], "scores.exam_failures": 2},
     {"scores.step2_ck": 240},
     {"scores.step2_ck": 230, "scores.exam_failures": 2},
     {"application.letters_in_specialty": 0, "application.advocate_letter": False, "application.personal_statement": "generic"},
@@ -157,7 +184,7 @@ def _contexts(data: ReferenceData) -> Iterator[dict[str, Any]]:
     roles, risks, geographies = typing.get_args(Role), typing.get_args(Risk), typing.get_args(Geography)
     for outcome, kind, scenario in itertools.product(typing.get_args(Outcome), typing.get_args(ApplicantType), _SCENARIOS):
         for role, risk, geography in zip(roles, itertools.cycle(risks), itertools.cycle(geographies)):
-            raw = _changed(_BASE, scenario)
+            raw = with_changes(UNREMARKABLE, scenario)
             raw.update(outcome=outcome, applicant_type=kind)
             raw.setdefault("situation", {})["current_role"] = role
             raw.setdefault("preferences", {}).update(risk_tolerance=risk, geography=geography)
@@ -169,21 +196,8 @@ def _contexts(data: ReferenceData) -> Iterator[dict[str, Any]]:
             yield reader_context(profile, dx, data)
     # Every dream-to-pivot pair, as the target of a pivot.
     for specialty in data.catalog:
-        raw = _changed(_BASE, {"dream_specialty": specialty.key, "scores.exam_failures": 2, "application.backup_specialty": None})
+        raw = with_changes(UNREMARKABLE, {"dream_specialty": specialty.key, "scores.exam_failures": 2, "application.backup_specialty": None})
         profile = Profile.model_validate(raw, context=data.validation_context)
         dx = diagnose(profile, data)
         for pivot in specialty.pivots:
             yield reader_context(profile, dataclasses.replace(dx, decision="pivot", target_specialty=pivot.specialty), data)
-
-
-def _changed(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(base)
-    for dotted, value in changes.items():
-        node = out
-        *parents, last = dotted.split(".")
-        for key in parents:
-            node = node.setdefault(key, {})
-        node[last] = value
-    return out
-
-

@@ -14,6 +14,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
+from weakref import WeakKeyDictionary
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
@@ -206,17 +207,26 @@ def _split_parts(text: str) -> list[str]:
     no list, table or paragraph continues past a blank line into a line that starts a block.
     """
     parts: list[str] = []
-    open_blocks = 0
     start = 0
     for match in _BLOCK_BREAK.finditer(text):
         piece = text[start : match.end()]
-        depth = open_blocks + len(_OPENS.findall(piece)) - len(_CLOSES.findall(piece))
-        if depth == 0:
+        if len(_OPENS.findall(piece)) == len(_CLOSES.findall(piece)):  # not inside a `:::` block
             parts.append(piece)
             start = match.end()
-            open_blocks = 0
     parts.append(text[start:])
     return [p for p in parts if p]
+
+
+def _parse(md: MarkdownIt, text: str) -> tuple[list[Any], list[tuple[int, str, str]]]:
+    """TEXT's tokens, its URLs checked, and the (level, anchor, text) of each heading."""
+    tokens = md.parse(text)
+    _check_urls(tokens)
+    headings = [
+        (int(t.tag[1]), str(t.attrs["id"]), tokens[i + 1].content)
+        for i, t in enumerate(tokens)
+        if t.type == "heading_open" and t.attrs.get("id")
+    ]
+    return tokens, headings
 
 
 @dataclass
@@ -233,45 +243,38 @@ class _PartCache:
     Most of a section is the same for every reader; only the parts that speak to the reader
     change. Parsing and rendering are the slowest steps of building a site, so a worker keeps the
     parts it saw recently, in a least-recently-used store of bounded size, which keeps memory
-    flat over any number of readers.
+    flat over any number of readers. Each Markdown renderer has its own store.
     """
 
-    def __init__(self, size: int = 1024):
-        self.size = size
+    def __init__(self, md: MarkdownIt, size: int = 1024):
+        self.md, self.size = md, size
         self.items: OrderedDict[str, _Part] = OrderedDict()
 
-    def get(self, md: MarkdownIt, text: str) -> _Part:
+    def get(self, text: str) -> _Part:
         found = self.items.get(text)
         if found is not None:
             self.items.move_to_end(text)
             return found
-        tokens = md.parse(text)
-        _check_urls(tokens)
-        headings = [
-            (int(t.tag[1]), str(t.attrs["id"]), tokens[i + 1].content)
-            for i, t in enumerate(tokens)
-            if t.type == "heading_open" and t.attrs.get("id")
-        ]
+        tokens, headings = _parse(self.md, text)
         charted = any(t.type == "container_block_open" and t.info.strip().startswith("chart") for t in tokens)
-        part = _Part(tokens, headings, None if charted else md.renderer.render(tokens, md.options, {}))
+        part = _Part(tokens, headings, None if charted else self.md.renderer.render(tokens, self.md.options, {}))
         self.items[text] = part
         if len(self.items) > self.size:
             self.items.popitem(last=False)
         return part
 
 
-_parts = _PartCache()
+_caches: WeakKeyDictionary[MarkdownIt, _PartCache] = WeakKeyDictionary()
 
 
 def render_markdown(md: MarkdownIt, text: str, charts: dict[str, Markup] | None = None) -> tuple[str, list[tuple[int, str, str]]]:
     """Render TEXT, with the figures of CHARTS; return the HTML and the (level, anchor, text) of each heading."""
     env = {"charts": charts or {}}
-    parts = [_parts.get(md, piece) for piece in _split_parts(text)]
+    cache = _caches.get(md) or _caches.setdefault(md, _PartCache(md))
+    parts = [cache.get(piece) for piece in _split_parts(text)]
     headings = [h for part in parts for h in part.headings]
     if len({h[1] for h in headings}) != len(headings):  # two parts gave a heading the same anchor
-        tokens = md.parse(text)
-        _check_urls(tokens)
-        headings = [(int(t.tag[1]), str(t.attrs["id"]), tokens[i + 1].content) for i, t in enumerate(tokens) if t.type == "heading_open" and t.attrs.get("id")]
+        tokens, headings = _parse(md, text)
         return md.renderer.render(tokens, md.options, env), headings
     html = "".join(part.html if part.html is not None else md.renderer.render(part.tokens, md.options, env) for part in parts)
     return html, headings

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any, Callable
 
@@ -15,6 +14,8 @@ from generator.diagnose import diagnose
 from generator.models import Diagnosis
 from generator.profile import Profile
 from generator.resources import Resources
+from generator.strict import REMOVE, UNREMARKABLE  # noqa: F401 - REMOVE is for the tests to import from here
+from generator.strict import with_changes as merge
 from generator.validate import load_profile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,37 +23,7 @@ PROFILES = ROOT / "profiles"
 EXAMPLES = sorted(PROFILES.glob("*.yaml"))
 
 # A complete, unremarkable profile: nothing flagged. Tests change one thing at a time.
-BASE: dict[str, Any] = {
-    "name": "Test Person",
-    "applicant_type": "us_md",
-    "graduation_year": 2026,
-    "match_year": 2026,
-    "outcome": "unmatched",
-    "dream_specialty": "dermatology",
-    "matched_specialty": None,
-    "previous_attempts": 0,
-    "scores": {"step2_ck": 257, "exam_failures": 0},
-    "application": {
-        "programs_applied": 80,
-        "interviews": 8,
-        "backup_specialty": "internal_medicine",
-        "program_list": "broad",
-        "letters_in_specialty": 3,
-        "advocate_letter": True,
-        "personal_statement": "specific",
-        "specialty_research": 30,
-        "away_rotations": 2,
-    },
-    "red_flags": [],
-    "situation": {"current_role": "research", "research_year_access": True, "extra_years": 1},
-    "preferences": {
-        "keep": ["outpatient"],
-        "open_to": ["internal_medicine"],
-        "lifestyle": "balanced",
-        "risk_tolerance": "medium",
-        "geography": "flexible",
-    },
-}
+BASE: dict[str, Any] = UNREMARKABLE
 
 
 @pytest.fixture(scope="session")
@@ -63,25 +34,6 @@ def kit() -> Toolkit:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
-
-
-def merge(base: dict, changes: dict) -> dict:
-    """BASE with CHANGES applied; a dotted key ("scores.step2_ck") reaches into a part; None removes nothing."""
-    out = copy.deepcopy(base)
-    for key, value in changes.items():
-        *parents, last = key.split(".")
-        node = out
-        for part in parents:
-            node = node.setdefault(part, {})
-        if value is REMOVE:
-            node.pop(last, None)
-        else:
-            node[last] = value
-    return out
-
-
-REMOVE = object()
-"""Use as a value in `merge` to leave a field out of the profile."""
 
 
 @pytest.fixture
