@@ -16,6 +16,7 @@ import hashlib
 import io
 import logging
 import os
+import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from typing import Callable, Iterable
 from generator import __version__
 from generator.data import ReferenceData
 from generator.diagnose import diagnose
-from generator.errors import GuidebookError, InputError
+from generator.errors import BuildError, GuidebookError, InputError
 from generator.resources import Resources
 from generator.validate import load_profile
 
@@ -291,7 +292,16 @@ def read_cohort(folder: Path) -> list[dict[str, str]]:
 
 
 def _replace(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
+    """Write PATH in one move: a fresh private file beside it (never one a link points at), renamed over it."""
+    partial = None
+    try:
+        handle, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(partial, 0o644)
+        os.replace(partial, path)  # replaces a link at PATH itself, never the file it points at
+    except OSError as exc:
+        if partial is not None:
+            Path(partial).unlink(missing_ok=True)
+        raise BuildError(f"cannot write {path}: {exc.strerror or exc}") from None
 

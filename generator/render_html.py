@@ -12,6 +12,7 @@ from xml.sax.saxutils import escape as xml_escape
 import jinja2
 
 from generator.models import Guide
+from generator.templating import render_page
 from generator.view import guide_view
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ def render_site(
 
 
 def _render(env: jinja2.Environment, name: str, common: dict, **extra) -> bytes:
-    return env.get_template(name).render({**common, **extra}).encode("utf-8")
+    return render_page(env, name, {**common, **extra}).encode("utf-8")
 
 
 def render_cohort(rows: list[dict[str, str]], env: jinja2.Environment, labels: dict[str, str], date: str) -> str:
@@ -100,7 +101,7 @@ def render_cohort(rows: list[dict[str, str]], env: jinja2.Environment, labels: d
 
     buckets = {b: sum(1 for r in rows if b in r["flagged"].split()) for b in BUCKETS}
     charts = cohort_charts(rows, buckets, labels)
-    return env.get_template("cohort/cohort.html").render(rows=rows, charts=charts, date=date)
+    return render_page(env, "cohort/cohort.html", {"rows": rows, "charts": charts, "date": date})
 
 
 def _public_files(guide: Guide, env: jinja2.Environment, common: dict, site_url: str | None, pages: list[str]) -> dict[str, bytes]:

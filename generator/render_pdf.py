@@ -16,6 +16,7 @@ import jinja2
 
 from generator.errors import BuildError
 from generator.models import Guide
+from generator.templating import render_page
 from generator.view import guide_view
 
 log = logging.getLogger(__name__)
@@ -67,9 +68,7 @@ class WorkbookRenderer:
             subject = (
                 f"Reattempt plan for {dream}" if guide.diagnosis.decision == "reattempt" else f"Pivot plan from {dream} to {view['target'].name}"
             )
-        return self._env.get_template("workbook/workbook.html").render(
-            {**view, "title": title, "author": guide.built_for, "subject": subject}
-        )
+        return render_page(self._env, "workbook/workbook.html", {**view, "title": title, "author": guide.built_for, "subject": subject})
 
     def stylesheets(self, paper: str) -> list:
         """The parsed stylesheets for PAPER (`letter` or `a4`), parsed once per process."""

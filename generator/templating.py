@@ -23,6 +23,8 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.container import container_plugin
 
+from generator.errors import ContentError
+
 CONTAINERS = ("example", "note", "warning")
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&:])")
@@ -93,6 +95,25 @@ def page_environment(templates: Path) -> jinja2.Environment:
     )
     env.filters.update(bucket_name=bucket_name, join_and=join_and, workbook_links=workbook_links)
     return env
+
+
+def render_page(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+    """Render the layout template NAME; a broken template is a `ContentError` naming its file and line."""
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ContentError(exc.filename or name, f"template error: {exc.message}", exc.lineno or 0) from None
+    except jinja2.TemplateNotFound as exc:
+        raise ContentError(name, f"template not found: {exc.name}") from None
+    except jinja2.TemplateError as exc:
+        # Jinja rewrites the traceback so that template frames carry the template's file and line.
+        path, line = name, 0
+        tb = exc.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename.endswith((".html", ".xml", ".j2")):
+                path, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
+            tb = tb.tb_next
+        raise ContentError(path, f"template error: {exc.message or exc}", line) from None
 
 
 _SITE_LINK = re.compile(r'href="([a-z0-9-]+)\.html(?:#worksheet-([a-z0-9_]+))?"')

@@ -185,7 +185,20 @@ def test_profile_text_is_escaped_everywhere(kit, write_profile, tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; *Jo* [x](javascript:alert(1))" in home
     pdf = pypdf.PdfReader(built.folder / "workbook.pdf")
     assert "<script>alert(1)</script> *Jo*" in pdf.pages[0].extract_text().replace("\n", "")
-    assert not any("/URI" in str(a.get_object().get("/A", {})) and "javascript" in str(a.get_object()) for page in pdf.pages for a in page.get("/Annots", []) or [])
+    # No action in the PDF runs or opens anything the profile named: no JavaScript, no launch, and
+    # every link is one of the guide's own (http, https or mailto to the cited sources).
+    links = [a.get_object() for page in pdf.pages for a in page.get("/Annots", []) or [] if a.get_object()["/Subtype"] == "/Link"]
+    assert links and all("/Dest" in link or "/A" in link for link in links)
+    actions = [link["/A"].get_object() for link in links if "/A" in link]
+    assert all(a["/S"] in ("/URI", "/GoTo") for a in actions)
+    assert all(re.match(r"(https?|mailto):", str(a["/URI"])) for a in actions if a["/S"] == "/URI")
+    assert "/OpenAction" not in pdf.trailer["/Root"] and "/AA" not in pdf.trailer["/Root"]
+    assert "/JavaScript" not in pdf.trailer["/Root"].get("/Names", {})
+    # Nothing of the file the note's image pointed at was read into either output.
+    passwd = Path("/etc/passwd").read_text().splitlines()[0]
+    everything = "".join(page.extract_text() for page in pdf.pages) + "".join(p.read_text() for p in built.folder.rglob("*.html"))
+    assert passwd not in everything and "root:x:0:0" not in everything
+    assert b"root:x:" not in (built.folder / "workbook.pdf").read_bytes()
 
 
 def test_rebuilding_replaces_the_folder_whole(kit, write_profile, tmp_path):

@@ -244,3 +244,34 @@ def test_the_part_cache_renders_exactly_what_a_whole_parse_does(kit, monkeypatch
     for cached in (cold, warm):
         for guide, expected in zip(cached, everyone()):
             assert [(s.id, s.html, s.headings) for s in guide.sections] == [(s.id, s.html, s.headings) for s in expected.sections]
+
+
+@pytest.mark.parametrize(
+    "template, change, message",
+    [
+        ("site/section.html", ("{{ section.title }}", "{% bogus %}"), "template error: Encountered unknown tag 'bogus'"),
+        ("site/section.html", ("{{ section.title }}", "{{ section.titel }}"), "template error: 'generator.models.Section object' has no attribute 'titel'"),
+        ("workbook/workbook.html", ("{{ title }}", "{{ titel }}"), "template error: 'titel' is undefined"),
+    ],
+    ids=["site-syntax", "site-unknown-name", "workbook-unknown-name"],
+)
+def test_a_broken_layout_template_names_file_and_line(runner, tmp_path, monkeypatch, template, change, message):
+    from generator import resources
+    from generator.cli import main
+
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    path = templates / template
+    text = path.read_text()
+    assert change[0] in text
+    text = text.replace(change[0], change[1], 1)
+    path.write_text(text)
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if change[1] in l)
+    default = Resources.default()
+    monkeypatch.setattr(resources.Resources, "default", classmethod(lambda cls: cls(default.content, templates, default.profiles)))
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["build", str(EXAMPLES[0]), "-o", str(out)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {path}:{line}: {message}"), result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()

@@ -185,11 +185,13 @@ def test_strict_passes_on_the_guide_as_it_is(runner, tmp_path):
 WORKFLOW = ROOT / ".github" / "workflows" / "pages.yml"
 
 
-def test_pages_workflow_passes_actionlint():
+def test_every_workflow_passes_actionlint():
     beside = Path(sys.executable).parent / "actionlint"  # the virtual environment's scripts, on PATH or not
     actionlint = str(beside) if beside.is_file() else shutil.which("actionlint")
     assert actionlint, "actionlint is installed by the test extra"
-    result = subprocess.run([actionlint, str(WORKFLOW)], capture_output=True, text=True)
+    flows = sorted(WORKFLOW.parent.glob("*.yml"))
+    assert [f.name for f in flows] == ["audit.yml", "pages.yml"]
+    result = subprocess.run([actionlint, *map(str, flows)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
