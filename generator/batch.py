@@ -1,8 +1,9 @@
 """Stage 6: build a whole cohort, in parallel, skipping students whose inputs have not changed.
 
 The parent process reads and checks every profile (fast, and it is where a bad file is reported
-with its location), detects ids used twice, and decides who needs building. A process pool then
-builds the guides; each worker loads the templates, stylesheets, fonts and data once. Each
+with its location), detects ids used twice, and decides who needs building. It loads the
+templates, data, stylesheets and fonts once; worker processes forked from it build the guides with
+them in place (a workbook per worker, which then exits; HTML-only workers serve the whole run). Each
 student's folder is written whole (see `build.write_folder`), with a stamp of the hash of its
 inputs: the profile, the content and templates, the generator version and the build options.
 A student whose stamp matches is skipped. The cohort table (`cohort.csv`, `cohort.html`) is
@@ -15,11 +16,14 @@ import csv
 import hashlib
 import io
 import logging
+import multiprocessing
 import os
 import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.connection import wait as connection_wait
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -31,10 +35,6 @@ from generator.resources import Resources
 from generator.validate import load_profile
 
 log = logging.getLogger(__name__)
-
-RECYCLE_AFTER = 10
-"""Builds a worker makes before it is replaced by a fresh one: WeasyPrint's memory creeps up over
-many workbooks (caches and fragmentation), and a fresh worker starts low again."""
 
 STAMP = ".guidebook-inputs"
 """The file in each student's folder that holds the hash of the inputs it was built from."""
@@ -183,8 +183,6 @@ def _worker_init() -> None:
 
     if _kit is None:
         _kit = Toolkit.load()
-    if os.environ.get("GUIDEBOOK_WARM_PDF", "1") != "0":
-        _kit.workbook  # noqa: B018 - parse the stylesheet and set up fonts now, not in the first build
 
 
 def _build_one(path: str, out: str, digest: str, pdf: bool, paper: str) -> float:
@@ -206,9 +204,9 @@ def run(
     progress: Callable[[Student], None] = lambda s: None,
     kit: object | None = None,
 ) -> None:
-    """Build every pending student in a pool of JOBS processes; report each as it finishes.
+    """Build every pending student with up to JOBS processes at once; report each as it finishes.
 
-    KIT, a loaded `Toolkit` without its PDF renderer, is handed to forked workers as it is.
+    KIT, a loaded `Toolkit`, is handed to forked workers as it is.
     """
     global _kit
     _kit = kit
@@ -218,29 +216,90 @@ def run(
             progress(student)
     if not todo:
         return
-    os.environ.setdefault("GUIDEBOOK_WARM_PDF", "1" if pdf else "0")
     workers = max(1, min(jobs, len(todo)))
-    # With workbooks, each pool serves a limited number of builds and is then replaced by a fresh
-    # one, so a worker's memory never creeps far above one build's (Python 3.11's own
-    # `max_tasks_per_child` can hang the pool). HTML-only workers stay flat and are kept.
-    size = RECYCLE_AFTER * workers if pdf else len(todo)
-    for start in range(0, len(todo), size):
-        with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
-            running: dict[Future, Student] = {
-                pool.submit(_build_one, str(s.path), str(out), s.digest, pdf, paper): s for s in todo[start : start + size]
-            }
-            while running:
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    student = running.pop(future)
-                    try:
-                        student.seconds = future.result()
-                        student.status = "built"
-                    except GuidebookError as exc:
-                        student.status, student.message = "failed", f"build failed: {exc.format_message()}"
-                    except Exception as exc:  # a worker that died, say; the others go on
-                        student.status, student.message = "failed", f"build failed: {type(exc).__name__}: {exc}"
-                    progress(student)
+    if pdf and _fork_available():
+        _run_forked(todo, out, workers, paper, progress)
+        return
+    # HTML only (or where fork is missing): one pool whose workers live for the whole run; an
+    # HTML build's memory stays flat however many it makes.
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
+        running: dict[Future, Student] = {pool.submit(_build_one, str(s.path), str(out), s.digest, pdf, paper): s for s in todo}
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                student = running.pop(future)
+                try:
+                    _finish(student, ("ok", future.result()))
+                except GuidebookError as exc:
+                    _finish(student, ("error", exc.format_message()))
+                except Exception as exc:  # a worker that died, say; the others go on
+                    _finish(student, ("error", f"{type(exc).__name__}: {exc}"))
+                progress(student)
+
+
+def _fork_available() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _run_forked(todo: list[Student], out: Path, workers: int, paper: str, progress: Callable[[Student], None]) -> None:
+    """Workbooks: each is built by a fresh process forked from this warm one, which then exits.
+
+    The parent loads the templates, data, stylesheets and fonts once; every worker starts with
+    them in place (shared until written to), builds one guide and exits, so no worker's memory
+    creeps up over many workbooks (WeasyPrint's caches and heap fragmentation) and a worker that
+    dies takes only its own student with it.
+    """
+    global _kit
+    if _kit is None:
+        from generator.build import Toolkit
+
+        _kit = Toolkit.load()
+    _kit.workbook  # noqa: B018 - parse the stylesheets and set up the fonts once, before forking
+    context = multiprocessing.get_context("fork")
+    queue = list(reversed(todo))
+    running: dict[int, tuple[Student, multiprocessing.Process, Connection]] = {}
+    try:
+        while queue or running:
+            while queue and len(running) < workers:
+                student = queue.pop()
+                receive, send = context.Pipe(duplex=False)
+                worker = context.Process(target=_one_in_a_worker, args=(send, str(student.path), str(out), student.digest, paper), daemon=True)
+                worker.start()
+                send.close()
+                running[worker.sentinel] = (student, worker, receive)
+            for sentinel in connection_wait(list(running)):
+                student, worker, receive = running.pop(sentinel)
+                worker.join()
+                try:
+                    result = receive.recv()
+                except EOFError:  # killed, or out of memory, before it could answer
+                    result = ("error", f"the worker stopped with exit status {worker.exitcode} before finishing")
+                receive.close()
+                _finish(student, result)
+                progress(student)
+    finally:
+        for _, worker, _ in running.values():
+            worker.kill()
+            worker.join()
+
+
+def _one_in_a_worker(send: Connection, path: str, out: str, digest: str, paper: str) -> None:
+    try:
+        result: tuple[str, object] = ("ok", _build_one(path, out, digest, True, paper))
+    except GuidebookError as exc:
+        result = ("error", exc.format_message())
+    except Exception as exc:  # reported for this student; the others go on
+        result = ("error", f"{type(exc).__name__}: {exc}")
+    send.send(result)
+    send.close()
+
+
+def _finish(student: Student, result: tuple[str, object]) -> None:
+    kind, value = result
+    if kind == "ok":
+        student.status, student.seconds = "built", float(value)  # type: ignore[arg-type]
+    else:
+        student.status, student.message = "failed", f"{student.path}: build failed: {value}"
 
 
 # -- the cohort table -----------------------------------------------------------------------------------

@@ -161,3 +161,29 @@ def test_killing_a_batch_leaves_no_half_written_student(cohort_dir, tmp_path):
     subprocess.run(command, check=True, capture_output=True)
     assert not [p for p in out.iterdir() if p.name.endswith((".partial", ".old"))]
     assert all(s not in old.values() for s in _stamps(out).values())
+
+
+def test_a_workbook_worker_that_dies_costs_only_its_own_student(runner, cohort_dir, tmp_path, monkeypatch):
+    """Workbooks are built one per forked worker: one killed mid-build is reported, the rest are built."""
+    from generator import batch
+
+    real = batch._build_one
+
+    def dies_for_sam(path, out, digest, pdf, paper):
+        if "sam-okafor" in path:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(path, out, digest, pdf, paper)
+
+    monkeypatch.setattr(batch, "_build_one", dies_for_sam)
+    keep = {"sam-okafor.yaml", "jordan-rivera.yaml", "alex-kim.yaml"}
+    for path in cohort_dir.iterdir():
+        if path.name not in keep:
+            path.unlink()
+    out = tmp_path / "out"
+    result = run_batch(runner, cohort_dir, "-o", out, "-j", "2")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "sam-okafor" in result.output and f"exit status -{int(signal.SIGKILL)}" in result.output
+    assert (out / "jordan-rivera" / "workbook.pdf").is_file() and (out / "alex-kim" / "workbook.pdf").is_file()
+    assert not (out / "sam-okafor").exists()
+    assert sorted(r["id"] for r in rows_of(out)) == ["alex-kim", "jordan-rivera"]
