@@ -28,8 +28,15 @@ class Problem:
     """What is wrong, then what was expected, and a did-you-mean where one helps."""
 
     def __str__(self) -> str:
-        field = f" {self.field}:" if self.field else ""
-        return f"{self.file}:{self.line or 1}:{self.column or 1}:{field} {self.message}"
+        name = self.field if len(self.field) <= 80 else self.field[:77] + "..."
+        field = f" {name}:" if name else ""
+        return _printable(f"{self.file}:{self.line or 1}:{self.column or 1}:{field} {self.message}")
+
+
+def _printable(text: str) -> str:
+    """TEXT with control characters written as escapes, so that a hostile field name cannot move the
+    cursor, recolour or clear the terminal, or split one problem over several lines."""
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
 
 
 class GuidebookError(click.ClickException):

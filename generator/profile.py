@@ -7,11 +7,13 @@ data files, which the caller passes in the validation context (see `generator.va
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -58,9 +60,56 @@ def _keep(value: str, info: ValidationInfo) -> str:
     return value
 
 
+ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+def slug(text: str) -> str:
+    """TEXT as an id: lower-cased, runs of other characters turned into '-', at most 64 characters."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:64].strip("-")
+
+
+def _id(value: Any) -> Any:
+    if isinstance(value, str) and not re.fullmatch(ID_PATTERN, value):
+        raise PydanticCustomError(
+            "bad_id",
+            "{given!r} is not an id",
+            {
+                "given": value,
+                "problem": "does not have the expected form",
+                "expected": "lower-case letters a-z, digits and single '-' between them, such as jordan-rivera; "
+                "the id names the output folder, so it may not hold '/', '\\' or '..'",
+                "suggestion": slug(value) or None,
+            },
+        )
+    return value
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_NAMES = {"\t": "a tab", "\n": "a line break", "\r": "a carriage return", "\x1b": "an escape character"}
+
+
+def _one_line(value: Any) -> Any:
+    found = _CONTROL.search(value) if isinstance(value, str) else None
+    if found:
+        char = found.group()
+        name = _CONTROL_NAMES.get(char, "an invisible control character")
+        raise PydanticCustomError(
+            "control_character",
+            "{given!r} holds a control character",
+            {
+                "given": value,
+                "problem": f"holds {name} (U+{ord(char):04X}) at character {found.start() + 1}",
+                "expected": "one line of plain text, without tabs, line breaks or other control characters",
+            },
+        )
+    return value
+
+
 SpecialtyKey = Annotated[str, StringConstraints(min_length=1, max_length=80), AfterValidator(_specialty)]
 KeepKey = Annotated[str, StringConstraints(min_length=1, max_length=40), AfterValidator(_keep)]
-OneLine = Annotated[str, StringConstraints(min_length=1, max_length=120, pattern=r"^[^\x00-\x1f\x7f]*$")]
+OneLine = Annotated[
+    str, StringConstraints(min_length=1, max_length=120, pattern=r"^[^\x00-\x1f\x7f-\x9f]*$"), BeforeValidator(_one_line)
+]
 Year = Annotated[int, Field(ge=1950, le=2100)]
 
 
@@ -151,8 +200,8 @@ class Profile(_Part):
     """unmatched, matched_other, soap_unwanted or unmatched_after_soap."""
     dream_specialty: SpecialtyKey
     """The specialty wanted: a key of content/data/specialties.yaml, or a common name or alias."""
-    id: Annotated[str, StringConstraints(max_length=64, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")] | None = None
-    """Names the output folder: a-z, 0-9 and single '-'. Default: the file name's stem."""
+    id: Annotated[str, StringConstraints(max_length=64, pattern=ID_PATTERN), BeforeValidator(_id)] | None = None
+    """Names the output folder: lower-case letters a-z, digits and single '-'. Default: the file name's stem."""
     matched_specialty: SpecialtyKey | None = None
     """The specialty matched into, for matched_other and soap_unwanted."""
     previous_attempts: _count(10) | None = None

@@ -68,12 +68,43 @@ def shown(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return str(value)
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _clean_loc(loc: tuple) -> tuple[str | int, ...]:
-    # Pydantic adds validator and union-member names to locations; keep only fields and indexes.
-    return tuple(part for part in loc if isinstance(part, int) or re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part))
+def written(doc: Document, loc: tuple[str | int, ...], value: Any) -> str:
+    """`shown(value)`, or what the person typed when YAML read it as something else: `yes` is true."""
+    typed = doc.written.get(tuple(loc))
+    if typed is None:
+        return shown(value)
+    if typed == "":
+        return "an empty value"
+    return f"{typed} (which YAML reads as {shown(value)})"
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[1:2].islower() or len(text) == 1 else text
+
+
+def _clean_loc(loc: tuple, data: Any) -> tuple[str | int, ...]:
+    """Pydantic adds validator and union-member names to locations; keep only fields and indexes.
+
+    The location is walked through the data itself, so that a key the person wrote is kept whatever
+    it looks like (`Step 2 CK`, or a key holding an escape code); a part that is not in the data is
+    kept only where a field may be missing (a name, in a mapping)."""
+    out: list[str | int] = []
+    here: Any = data
+    for part in loc:
+        if isinstance(here, dict) and part in here:
+            out.append(part)
+            here = here[part]
+        elif isinstance(here, list) and isinstance(part, int) and 0 <= part < len(here):
+            out.append(part)
+            here = here[part]
+        elif isinstance(here, (dict, type(None))) and isinstance(part, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
+            out.append(part)
+            here = None
+    return tuple(out)
 
 
 def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:
@@ -161,7 +192,7 @@ def _all_fields(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> dict[st
 
 
 def _problem(doc: Document, model: type[BaseModel], error: dict[str, Any]) -> Problem:
-    loc = _clean_loc(error["loc"])
+    loc = _clean_loc(error["loc"], doc.data)
     kind = error["type"]
     ctx = error.get("ctx") or {}
     value = error.get("input")
@@ -171,8 +202,15 @@ def _problem(doc: Document, model: type[BaseModel], error: dict[str, Any]) -> Pr
 
     if kind == "missing":
         line, column = doc.where(loc[:-1])
-        what = description.split(";")[0].rstrip(".") if description else ""
-        message = f"required field is missing (expected {expected}{': ' + what if what else ''})"
+        what = _lower_first(description.split(";")[0].split(". ")[0].rstrip(".")) if description else ""
+        core, _ = _unwrap(annotation)
+        if typing.get_origin(core) is Literal or not what:
+            pass  # the choices say it all
+        elif core is str:
+            expected = what  # "the specialty wanted: ...", clearer than "text of at most 80 characters"
+        else:
+            expected = f"{expected}: {what}"
+        message = f"required field is missing (expected {expected})"
     elif kind == "extra_forbidden":
         line, column = doc.where(loc, key=True)
         key = str(loc[-1])
@@ -181,7 +219,7 @@ def _problem(doc: Document, model: type[BaseModel], error: dict[str, Any]) -> Pr
         parent_core, _ = _unwrap(parent_annotation)
         if isinstance(parent_core, type) and issubclass(parent_core, BaseModel):
             allowed = list(parent_core.model_fields)
-        message = f"unknown field {key!r} (expected one of: {', '.join(allowed)})"
+        message = f"unknown field {shown(key)} (expected one of: {', '.join(allowed)})"
         guess = suggest(key, allowed)
         elsewhere = _all_fields(model).get(key) or _all_fields(model).get(suggest(key, _all_fields(model)) or "")
         if guess:
@@ -190,16 +228,21 @@ def _problem(doc: Document, model: type[BaseModel], error: dict[str, Any]) -> Pr
             hint = f"did you mean {'.'.join(elsewhere)!r}? it belongs under {'.'.join(elsewhere[:-1]) or 'the top level'}"
     else:
         line, column = doc.where(loc)
-        message, hint = _value_message(kind, value, ctx, expected, description, error["msg"])
+        message, hint = _value_message(kind, value, ctx, expected, description, error["msg"], written(doc, loc, value))
 
     text = f"{message}; {hint}" if hint else message
     return Problem(doc.file, line, column, field_path(loc), text)
 
 
 def _value_message(
-    kind: str, value: Any, ctx: dict[str, Any], expected: str, description: str | None, msg: str
+    kind: str, value: Any, ctx: dict[str, Any], expected: str, description: str | None, msg: str, typed: str | None = None
 ) -> tuple[str, str]:
     hint = ""
+    was = typed or shown(value)
+    if "problem" in ctx and "expected" in ctx:
+        # A model's own check (a `PydanticCustomError`) that says what is wrong and what was expected.
+        guess = ctx.get("suggestion")
+        return f"{was} {ctx['problem']} (expected {ctx['expected']})", (f"did you mean {guess!r}?" if guess else "")
     if kind in ("unknown_specialty", "unknown_keep", "unknown_key", "literal_error"):
         choices = [str(c) for c in ctx.get("choices", [])] or expected.removeprefix("one of: ").split(", ")
         noun = {"unknown_specialty": "specialty", "unknown_keep": "word"}.get(kind, "choice")
@@ -213,33 +256,33 @@ def _value_message(
         if guess:
             hint = f"did you mean {guess!r}?"
         if not isinstance(value, str):
-            return f"{shown(value)} is not text ({expected})", hint
-        return f"unknown {noun} {shown(value)} ({expected})", hint
+            return f"{was} is not text ({expected})", hint
+        return f"unknown {noun} {was} ({expected})", hint
     if kind in ("int_type", "int_parsing", "int_from_float"):
         extra = " (write it without quotes)" if isinstance(value, str) and value.strip().lstrip("-").isdigit() else ""
-        return f"{shown(value)} is not a whole number{extra} (expected {expected})", hint
+        return f"{was} is not a whole number{extra} (expected {expected})", hint
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         word = "negative" if kind == "greater_than_equal" and isinstance(value, (int, float)) and value < 0 else "out of range"
-        return f"{shown(value)} is {word} (expected {expected})", hint
+        return f"{was} is {word} (expected {expected})", hint
     if kind == "string_type":
         quote = " (put it in quotes if it is meant as text)" if isinstance(value, (int, float, bool)) else ""
-        return f"{shown(value)} is not text{quote} (expected {expected})", hint
+        return f"{was} is not text{quote} (expected {expected})", hint
     if kind == "bool_type":
-        return f"{shown(value)} is not true or false (expected true or false)", hint
+        return f"{was} is not true or false (expected true or false)", hint
     if kind == "list_type":
-        written = f"[{value}]" if isinstance(value, (str, int)) and not isinstance(value, bool) else "[a, b]"
-        return f"{shown(value)} is not a list (expected {expected}, written as {written} or one '- item' per line)", hint
+        example = f"[{value}]" if isinstance(value, (str, int)) and not isinstance(value, bool) else "[a, b]"
+        return f"{was} is not a list (expected {expected}, written as {example} or one '- item' per line)", hint
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"{shown(value)} is not a mapping (expected {expected})", hint
+        return f"{was} is not a mapping (expected {expected})", hint
     if kind == "string_too_long":
         return f"the text is {len(value)} characters long, over the limit of {ctx.get('max_length')} (expected {expected})", hint
     if kind == "string_too_short":
         return f"is empty (expected {expected})", hint
     if kind == "too_long":
-        return f"has {len(value)} items, over the limit of {ctx.get('max_length')}", hint
+        return f"has {len(value)} items, over the limit of {ctx.get('max_length')} (expected at most {ctx.get('max_length')} items)", hint
     if kind == "string_pattern_mismatch":
-        rule = description or expected
-        return f"{shown(value)} does not have the expected form (expected {rule.rstrip('.')})", hint
+        rule = _lower_first(description.split(". ")[0]) if description else expected
+        return f"{was} does not have the expected form (expected {rule.rstrip('.')})", hint
     if kind in ("value_error", "assertion_error"):
         return str(ctx.get("error", "invalid value")), hint
-    return f"{shown(value)}: {msg[0].lower() + msg[1:]}" + (f" (expected {expected})" if expected else ""), hint
+    return f"{was}: {msg[0].lower() + msg[1:]}" + (f" (expected {expected})" if expected else ""), hint

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 
 from generator.data import ReferenceData
 from generator.errors import InputError, Problem
-from generator.profile import OUTCOMES_WITH_POSITION, Profile
+from generator.profile import OUTCOMES_WITH_POSITION, Profile, slug
 from generator.schema import check, field_path
 from generator.yamlfile import Document, read_yaml
 
@@ -25,7 +24,8 @@ def load_profile(path: Path, data: ReferenceData, display: str | None = None) ->
     profile, problems = check(doc, Profile, data.validation_context)
     problems += _cross_check(doc)
     if problems:
-        raise InputError(sorted(set(problems), key=lambda p: (p.line, p.column, p.field)))
+        # By position; problems at the same place (such as missing fields) keep the order of the model.
+        raise InputError(sorted(dict.fromkeys(problems), key=lambda p: (p.line, p.column)))
     assert profile is not None
     if profile.id is None:
         profile = profile.model_copy(update={"id": default_id(path, doc)})
@@ -35,10 +35,10 @@ def load_profile(path: Path, data: ReferenceData, display: str | None = None) ->
 
 def default_id(path: Path, doc: Document) -> str:
     """The file name's stem, lower-cased, with runs of other characters turned into '-'."""
-    slug = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-")[:64].strip("-")
-    if not slug:
+    made = slug(path.stem)
+    if not made:
         raise InputError([Problem(doc.file, 1, 1, "id", "no id given and the file name has no letters or digits to make one (expected id: a-z, 0-9 and '-')")])
-    return slug
+    return made
 
 
 def _cross_check(doc: Document) -> list[Problem]:
