@@ -219,7 +219,12 @@ def parse_yaml(text: str, display: str, *, what: str = "file") -> Document:
         char = chr(exc.character) if isinstance(exc.character, int) else str(exc.character)
         raise fail(_control_message(char), *_locate(text, exc.position)) from None
     except yaml.MarkedYAMLError as exc:
-        line, column, message = _syntax_problem(exc, text, loader.scalars if loader else [], what)
+        try:
+            line, column, message = _syntax_problem(exc, text, loader.scalars if loader else [], what)
+        except Exception:  # the plain-words explanation is a best effort; the parser's own words always work
+            mark = exc.problem_mark or exc.context_mark
+            line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+            message = f"not valid YAML: {exc.problem or exc.context}"
         if not message.startswith(("a tab character", "a second document", "not valid YAML")):
             message = "not valid YAML: " + message
         raise fail(message, line, column) from None
@@ -271,7 +276,7 @@ def _syntax_problem(
     if "expected a single document" in context:
         return (*at, f"a second document starts here, after a `---` line (expected one {what} per file: "
                      "split the file, or delete the `---` line)")
-    if "scanning a quoted scalar" in context and "end of stream" in problem and opened:
+    if "quoted scalar" in context and opened and ("end of stream" in problem or mark.index >= len(text)):
         quote = text[opened.index]
         return (opened.line + 1, opened.column + 1,
                 f"the quote ({quote}) that opens here is never closed (expected a closing {quote} after the text)")
