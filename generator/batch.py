@@ -30,6 +30,7 @@ from typing import Callable, Iterable
 from generator import __version__
 from generator.data import ReferenceData
 from generator.diagnose import diagnose
+from generator.build import recover_leftovers
 from generator.errors import BuildError, GuidebookError, InputError
 from generator.resources import Resources
 from generator.validate import load_profile
@@ -136,6 +137,13 @@ def plan(paths: list[Path], data: ReferenceData, out: Path, base_digest: str, fo
                 student.status, student.bad_input = "failed", True
                 student.message = f"{student.path}: id '{student.id}' is also the id of {others}; give each profile its own `id:` (nothing was written)"
     for student in students:
+        if student.status == "pending":
+            # A run killed just after swapping a guide in can leave the old one beside it; this
+            # student may now be skipped, so tidy here rather than only when it is rebuilt.
+            try:
+                recover_leftovers(out, student.id)
+            except OSError:
+                pass  # a folder that cannot be tidied is reported when the student's guide is written
         if student.status == "pending" and not force and _stamp(out / student.id) == student.digest:
             student.status = "skipped"
     return students

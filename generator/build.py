@@ -167,7 +167,7 @@ def write_folder(out_dir: Path, name: str, files: dict[str, bytes]) -> Path:
         base = out_dir.resolve()
         if target.resolve().parent != base or target.is_symlink():
             raise BuildError(f"{target}: refusing to write outside the output folder {out_dir}")
-        _recover(base, name)
+        recover_leftovers(base, name)
         staging = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=base))
     except OSError as exc:
         raise BuildError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
@@ -207,8 +207,10 @@ def _exchange(a: Path, b: Path) -> bool:
     return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
 
 
-def _recover(base: Path, name: str) -> None:
+def recover_leftovers(base: Path, name: str) -> None:
     """Clear what a killed build of NAME left behind: put back a guide moved aside, drop partial folders."""
+    if not base.is_dir():
+        return
     for leftover in base.glob(f".{name}.*.old"):
         if not (base / name).exists() and (leftover / name).is_dir():
             (leftover / name).rename(base / name)

@@ -187,3 +187,16 @@ def test_a_workbook_worker_that_dies_costs_only_its_own_student(runner, cohort_d
     assert (out / "jordan-rivera" / "workbook.pdf").is_file() and (out / "alex-kim" / "workbook.pdf").is_file()
     assert not (out / "sam-okafor").exists()
     assert sorted(r["id"] for r in rows_of(out)) == ["alex-kim", "jordan-rivera"]
+
+
+def test_a_skipped_student_loses_what_a_killed_run_left_beside_its_folder(runner, cohort_dir, tmp_path):
+    """Killed after the swap but before the old guide was deleted: the next run tidies it, even when it skips the student."""
+    out = tmp_path / "out"
+    assert run_batch(runner, cohort_dir, "-o", out, "--no-pdf").exit_code == 0
+    leftover = out / ".jordan-rivera.k1ll3d.partial"  # the staging folder, holding the old guide after the swap
+    leftover.mkdir()
+    (leftover / "index.html").write_text("the old guide")
+    result = run_batch(runner, cohort_dir, "-o", out, "--no-pdf")
+    assert result.exit_code == 0, result.output
+    assert "skipped" in result.output and not leftover.exists()
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
