@@ -102,6 +102,12 @@ def _one_line(value: Any) -> Any:
                 "expected": "one line of plain text, without tabs, line breaks or other control characters",
             },
         )
+    if isinstance(value, str) and value and not value.strip():
+        raise PydanticCustomError(
+            "blank",
+            "{given!r} is blank",
+            {"given": value, "problem": "is only spaces", "expected": "the name as it should appear on the cover"},
+        )
     return value
 
 

@@ -169,7 +169,7 @@ def free_text(max_size: int, one_line: bool) -> st.SearchStrategy[str]:
     if not one_line:
         pieces.append(st.sampled_from(LINE_BREAKS))
     text = st.lists(st.one_of(pieces), max_size=8).map("".join).map(lambda s: s[:max_size])
-    return text.map(lambda s: s or "A") if one_line else text
+    return text.map(lambda s: s if s.strip() else "A") if one_line else text  # a name needs more than spaces
 
 
 # -- valid profiles ---------------------------------------------------------------------------------
