@@ -48,12 +48,16 @@ class InputError(GuidebookError):
 
     exit_code = 2
 
+    SHOWN = 50
+    """At most this many problems are printed; a file full of the same mistake needs no more."""
+
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         files = sorted({p.file for p in self.problems})
         count = len(self.problems)
-        summary = f"{count} problem{'s' if count != 1 else ''} in {', '.join(files)}; nothing was written"
-        super().__init__("\n".join([*map(str, self.problems), summary]))
+        shown = f" (the first {self.SHOWN} shown)" if count > self.SHOWN else ""
+        summary = f"{count} problem{'s' if count != 1 else ''} in {', '.join(files)}{shown}; nothing was written"
+        super().__init__("\n".join([*map(str, self.problems[: self.SHOWN]), summary]))
 
     def show(self, file=None) -> None:  # noqa: D102 - located lines stand on their own, no "Error:" prefix
         click.echo(self.format_message(), err=True, file=file)

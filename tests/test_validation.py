@@ -186,3 +186,16 @@ def test_json_schema_is_printed(runner):
     schema = json.loads(result.output)
     assert set(schema["required"]) == {"name", "applicant_type", "graduation_year", "match_year", "outcome", "dream_specialty"}
     assert schema["additionalProperties"] is False
+
+
+def test_a_file_full_of_mistakes_prints_the_first_fifty(runner, write_profile, tmp_path):
+    keys = "".join(f"unknown_{i}: x\n" for i in range(120))
+    path = write_profile("name: A\napplicant_type: us_md\ngraduation_year: 2025\nmatch_year: 2026\noutcome: unmatched\ndream_specialty: dermatology\n" + keys)
+    result = runner.invoke(main, ["build", str(path), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 51
+    assert lines[0].startswith(f"{path}:7:1: unknown_0: unknown field 'unknown_0'")
+    assert lines[49].startswith(f"{path}:56:1: unknown_49:")
+    assert lines[-1] == f"120 problems in {path} (the first 50 shown); nothing was written"
+    assert not (tmp_path / "out").exists()
