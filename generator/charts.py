@@ -149,11 +149,14 @@ def score_chart(profile: Profile | None, dx: Diagnosis | None, data: ReferenceDa
         svg.text(x(tick), axis_y + 16, str(tick), 11, anchor="middle")
     svg.text(left, axis_y + 34, "Step 2 CK score", 11)
 
+    label_spans: list[tuple[float, float, float]] = []  # (right end, top, bottom) of each row's label
     for i, s in enumerate(rows):
         y = top + row_h * i + 30
         mean, miss = s.step2_ck.matched, s.step2_ck.unmatched
         target = dx is not None and s.key == dx.target_specialty
-        svg.text(left, y - 16, s.name + (" (your target)" if target and s.key != dx.dream_specialty else "") + (" (your first choice)" if dx is not None and s.key == dx.dream_specialty else ""), 12.5, weight="bold" if target else None)
+        label = s.name + (" (your target)" if target and s.key != dx.dream_specialty else "") + (" (your first choice)" if dx is not None and s.key == dx.dream_specialty else "")
+        svg.text(left, y - 16, label, 12.5, weight="bold" if target else None)
+        label_spans.append((left + len(label) * 12.5 * (0.66 if target else 0.6), y - 28, y - 11))
         svg.add("line", x1=left, y1=y, x2=right, y2=y, stroke=MUTED, stroke_width=1, stroke_opacity=0.6)
         if miss is not None:
             svg.add("line", x1=x(min(mean, miss)), y1=y, x2=x(max(mean, miss)), y2=y, stroke=ACCENT, stroke_width=3, stroke_opacity=0.45)
@@ -162,7 +165,13 @@ def score_chart(profile: Profile | None, dx: Diagnosis | None, data: ReferenceDa
         svg.add("circle", cx=x(mean), cy=y, r=6, fill=ACCENT)
         svg.text(x(mean), y + 17, str(mean), 11, anchor="middle", weight="bold")
     if score is not None:
-        svg.add("line", x1=x(score), y1=top - 8, x2=x(score), y2=axis_y, stroke=READER, stroke_width=3)
+        # The reader's line, broken where it would cross a row's label, so every name stays legible.
+        start = top - 8
+        for right_end, label_top, label_bottom in label_spans:
+            if x(score) - 3 <= right_end:
+                svg.add("line", x1=x(score), y1=start, x2=x(score), y2=label_top, stroke=READER, stroke_width=3)
+                start = label_bottom
+        svg.add("line", x1=x(score), y1=start, x2=x(score), y2=axis_y, stroke=READER, stroke_width=3)
         svg.text(x(score), top - 12, f"you: {score}", 12, anchor="middle", weight="bold", fill=READER)
 
     unverified = any(not s.step2_ck.verified for s in rows)
