@@ -179,15 +179,8 @@ def forget_compiled_templates(kit: Toolkit) -> None:
     MkDocs' `build()` makes a new Jinja environment each time, so its theme is compiled every round;
     this puts ours on the same footing.
     """
-    library = kit.library
-    templates = [t for s in library.sections for t in (s.why, s.body)]
-    templates += [v.body for variants in library.examples.values() for v in variants]
-    conditions = [s.when for s in library.sections] + [v.when for variants in library.examples.values() for v in variants]
-    conditions += [c for w in library.worksheets.values() for c in w.prefills.values()]
-    for template in templates:
-        template._template = None
-    for condition in conditions:
-        condition._test = None
+    for piece in kit.library.compiled_pieces():
+        piece.forget()
 
 
 def forget_parsed_markdown() -> None:

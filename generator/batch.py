@@ -28,10 +28,11 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from generator import __version__
+from generator.build import Toolkit, build, build_date, recover_leftovers
 from generator.data import ReferenceData
 from generator.diagnose import diagnose
-from generator.build import recover_leftovers
 from generator.errors import BuildError, GuidebookError, InputError
+from generator.render_html import render_cohort
 from generator.resources import Resources
 from generator.validate import load_profile
 
@@ -136,15 +137,14 @@ def plan(paths: list[Path], data: ReferenceData, out: Path, base_digest: str, fo
                 others = ", ".join(str(o.path) for o in same if o is not student)
                 student.status, student.bad_input = "failed", True
                 student.message = f"{student.path}: id '{student.id}' is also the id of {others}; give each profile its own `id:` (nothing was written)"
-    for student in students:
-        if student.status == "pending":
-            # A run killed just after swapping a guide in can leave the old one beside it; this
-            # student may now be skipped, so tidy here rather than only when it is rebuilt.
-            try:
-                recover_leftovers(out, student.id)
-            except OSError:
-                pass  # a folder that cannot be tidied is reported when the student's guide is written
-        if student.status == "pending" and not force and _stamp(out / student.id) == student.digest:
+    for student in (s for s in students if s.status == "pending"):
+        # A run killed just after swapping a guide in can leave the old one beside it; this
+        # student may now be skipped, so tidy here rather than only when it is rebuilt.
+        try:
+            recover_leftovers(out, student.id)
+        except OSError:
+            pass  # a folder that cannot be tidied is reported when the student's guide is written
+        if not force and _stamp(out / student.id) == student.digest:
             student.status = "skipped"
     return students
 
@@ -181,25 +181,27 @@ _kit = None
 
 
 def _worker_init() -> None:
-    """Load templates, stylesheets, fonts and data once per worker.
+    """Load templates, stylesheets, fonts and data once per process.
 
     A forked worker already holds the parent's toolkit (templates and data, shared with the
     parent until written to); a spawned one loads its own.
     """
     global _kit
-    from generator.build import Toolkit
-
     if _kit is None:
         _kit = Toolkit.load()
 
 
-def _build_one(path: str, out: str, digest: str, pdf: bool, paper: str) -> float:
-    from generator.build import build
-
+def _build_one(path: str, out: str, digest: str, pdf: bool, paper: str) -> tuple[str, object]:
+    """("ok", seconds) for a built guide, or ("error", what went wrong); never raises for a bad build."""
     assert _kit is not None
     start = time.perf_counter()
-    build(Path(path), Path(out), _kit, display=path, pdf=pdf, paper=paper, stamp={STAMP: f"{digest}\n".encode("ascii")})
-    return time.perf_counter() - start
+    try:
+        build(Path(path), Path(out), _kit, display=path, pdf=pdf, paper=paper, stamp={STAMP: f"{digest}\n".encode("ascii")})
+    except GuidebookError as exc:
+        return ("error", exc.format_message())
+    except Exception as exc:  # reported for this student; the others go on
+        return ("error", f"{type(exc).__name__}: {exc}")
+    return ("ok", time.perf_counter() - start)
 
 
 def run(
@@ -237,9 +239,7 @@ def run(
             for future in done:
                 student = running.pop(future)
                 try:
-                    _finish(student, ("ok", future.result()))
-                except GuidebookError as exc:
-                    _finish(student, ("error", exc.format_message()))
+                    _finish(student, future.result())
                 except Exception as exc:  # a worker that died, say; the others go on
                     _finish(student, ("error", f"{type(exc).__name__}: {exc}"))
                 progress(student)
@@ -257,11 +257,8 @@ def _run_forked(todo: list[Student], out: Path, workers: int, paper: str, progre
     creeps up over many workbooks (WeasyPrint's caches and heap fragmentation) and a worker that
     dies takes only its own student with it.
     """
-    global _kit
-    if _kit is None:
-        from generator.build import Toolkit
-
-        _kit = Toolkit.load()
+    _worker_init()
+    assert _kit is not None
     _kit.workbook  # noqa: B018 - parse the stylesheets and set up the fonts once, before forking
     context = multiprocessing.get_context("fork")
     queue = list(reversed(todo))
@@ -292,13 +289,7 @@ def _run_forked(todo: list[Student], out: Path, workers: int, paper: str, progre
 
 
 def _one_in_a_worker(send: Connection, path: str, out: str, digest: str, paper: str) -> None:
-    try:
-        result: tuple[str, object] = ("ok", _build_one(path, out, digest, True, paper))
-    except GuidebookError as exc:
-        result = ("error", exc.format_message())
-    except Exception as exc:  # reported for this student; the others go on
-        result = ("error", f"{type(exc).__name__}: {exc}")
-    send.send(result)
+    send.send(_build_one(path, out, digest, True, paper))
     send.close()
 
 
@@ -320,9 +311,6 @@ def cohort_rows(students: list[Student]) -> list[dict[str, str]]:
 
 def write_cohort(dest: Path, rows: list[dict[str, str]], kit) -> None:
     """Write DEST/cohort.csv and DEST/cohort.html (with KIT's templates), each replaced in one move."""
-    from generator.build import build_date
-    from generator.render_html import render_cohort
-
     rows = sorted(rows, key=lambda r: (r["name"].casefold(), r["id"]))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")

@@ -15,6 +15,13 @@ from generator.errors import InputError
 
 PROFILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
+paper_option = click.option(
+    "--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True, help="Paper size of the workbook."
+)
+strict_option = click.option(
+    "--strict", is_flag=True, help="Fail on a broken internal link or anchor, or content no profile can reach."
+)
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="guidebook")
@@ -31,8 +38,8 @@ def main(verbose: bool) -> None:
 @click.option("-o", "--output", default="output/public", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write the site into (replaced whole).")
 @click.option("--site-url", default=None, metavar="URL", help="Where the site will be published, e.g. https://example.org/repo/; adds sitemap.xml.")
 @click.option("--no-pdf", is_flag=True, help="Build the website only.")
-@click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True, help="Paper size of the workbook.")
-@click.option("--strict", is_flag=True, help="Fail on a broken internal link or anchor, or content no profile can reach.")
+@paper_option
+@strict_option
 def generic(output: Path, site_url: str | None, no_pdf: bool, paper: str, strict: bool) -> None:
     """Build the public edition (every section, no profile) into OUTPUT."""
     from generator.build import Toolkit, build_generic
@@ -50,8 +57,8 @@ def generic(output: Path, site_url: str | None, no_pdf: bool, paper: str, strict
 @click.argument("profile", required=False, type=PROFILE)
 @click.option("-o", "--output", default="output", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write the guide into.")
 @click.option("--no-pdf", is_flag=True, help="Build the website only.")
-@click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True, help="Paper size of the workbook.")
-@click.option("--strict", is_flag=True, help="Fail on a broken internal link or anchor, or content no profile can reach.")
+@paper_option
+@strict_option
 def build(profile: Path | None, output: Path, no_pdf: bool, paper: str, strict: bool) -> None:
     """Build the guide for PROFILE (default: the bundled example profile) into OUTPUT/<id>/."""
     from generator.build import Toolkit, build as build_guide
@@ -108,7 +115,7 @@ def validate(profiles: tuple[Path, ...]) -> None:
 @click.option("--force", is_flag=True, help="Rebuild every student, changed or not.")
 @click.option("--shard", default=None, metavar="K/N", help="Build only share K of N of the cohort (stable across machines).")
 @click.option("--no-pdf", is_flag=True, help="Build the websites only.")
-@click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True, help="Paper size of the workbooks.")
+@paper_option
 def batch(sources: tuple[Path, ...], output: Path, jobs: int | None, force: bool, shard: str | None, no_pdf: bool, paper: str) -> None:
     """Build a guide for every profile in SOURCES (files or folders) into OUTPUT/<id>/, and the cohort page."""
     import os
@@ -125,7 +132,7 @@ def batch(sources: tuple[Path, ...], output: Path, jobs: int | None, force: bool
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--shard") from None
         paths = [p for p in paths if cohort.in_shard(p, k, n)]
-    kit = Toolkit.load()  # forked workers share it; they add the PDF renderer themselves
+    kit = Toolkit.load()  # loaded once here; every worker is forked with it in place
     base = cohort.inputs_digest(kit.resources, f"pdf={not no_pdf} paper={paper}")
     students = cohort.plan(paths, kit.data, output, base, force)
     jobs = jobs or os.cpu_count() or 1

@@ -11,7 +11,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Iterator, Literal
 
 import jinja2
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -115,6 +115,13 @@ class Condition:
                 raise ContentError(self.where.path, f"the condition {self.source!r} is not a valid expression ({exc.message})", self.where.line) from None
         return self._test
 
+    def compile(self) -> None:
+        self.test  # noqa: B018 - compiles on first access
+
+    def forget(self) -> None:
+        """Drop the compiled form, as a new process starts without it (for benchmarks)."""
+        self._test = None
+
 
 class Template:
     """A content template, compiled the first time it is rendered.
@@ -142,6 +149,13 @@ class Template:
 
     def render(self, context: dict[str, Any]) -> str:
         return self.compiled().render(context)
+
+    def compile(self) -> None:
+        self.compiled()
+
+    def forget(self) -> None:
+        """Drop the compiled form, as a new process starts without it (for benchmarks)."""
+        self._template = None
 
 
 @dataclass(frozen=True)
@@ -188,16 +202,20 @@ class Library:
     worksheets: dict[str, WorksheetSource]
     env: jinja2.Environment
 
-    def compile_all(self) -> None:
-        """Compile every template and condition now; raise `ContentError` at the first that fails."""
+    def compiled_pieces(self) -> Iterator[Condition | Template]:
+        """Every condition and template of the library, in file order."""
         for section in self.sections:
-            section.when.test, section.why.compiled(), section.body.compiled()
+            yield from (section.when, section.why, section.body)
         for variants in self.examples.values():
             for variant in variants:
-                variant.when.test, variant.body.compiled()
+                yield from (variant.when, variant.body)
         for worksheet in self.worksheets.values():
-            for condition in worksheet.prefills.values():
-                condition.test
+            yield from worksheet.prefills.values()
+
+    def compile_all(self) -> None:
+        """Compile every template and condition now; raise `ContentError` at the first that fails."""
+        for piece in self.compiled_pieces():
+            piece.compile()
 
 
 def load_library(folder: Path, env: jinja2.Environment) -> Library:
@@ -261,14 +279,6 @@ def _meta(doc: Document, model: type[BaseModel], path: Path) -> Any:
     return meta
 
 
-def _condition(env: jinja2.Environment, source: str, where: Located) -> Condition:
-    return Condition(env, source, where)
-
-
-def _template(env: jinja2.Environment, source: str, where: Located) -> Template:
-    return Template(env, source, where)
-
-
 def _load_section(path: Path, env: jinja2.Environment) -> SectionSource:
     doc, body, body_line = _split(path)
     meta: SectionMeta = _meta(doc, SectionMeta, path)
@@ -282,9 +292,9 @@ def _load_section(path: Path, env: jinja2.Environment) -> SectionSource:
         id=section_id,
         order=order,
         meta=meta,
-        when=_condition(env, meta.when, Located(path, when_line)),
-        why=_template(env, meta.why, Located(path, doc.where(("why",))[0])),
-        body=_template(env, body, Located(path, body_line)),
+        when=Condition(env, meta.when, Located(path, when_line)),
+        why=Template(env, meta.why, Located(path, doc.where(("why",))[0])),
+        body=Template(env, body, Located(path, body_line)),
         where=Located(path, 1),
     )
 
@@ -296,8 +306,8 @@ def _load_example(slot: str, path: Path, env: jinja2.Environment) -> ExampleSour
         slot=slot,
         name=path.stem,
         meta=meta,
-        when=_condition(env, meta.when, Located(path, doc.where(("when",))[0])),
-        body=_template(env, body, Located(path, body_line)),
+        when=Condition(env, meta.when, Located(path, doc.where(("when",))[0])),
+        body=Template(env, body, Located(path, body_line)),
         where=Located(path, 1),
     )
 
@@ -317,7 +327,7 @@ def _load_worksheet(path: Path, env: jinja2.Environment) -> WorksheetSource:
     if duplicates:
         raise ContentError(path, f"field names used twice: {', '.join(sorted(duplicates))}")
     prefills = {
-        f.id: _condition(env, f.prefill, Located(path, doc.where(("fields", i, "prefill"))[0]))
+        f.id: Condition(env, f.prefill, Located(path, doc.where(("fields", i, "prefill"))[0]))
         for i, f in enumerate(meta.fields)
         if f.prefill
     }
@@ -325,7 +335,7 @@ def _load_worksheet(path: Path, env: jinja2.Environment) -> WorksheetSource:
         for j, c in enumerate(f.columns):
             if c.prefill:
                 where = Located(path, doc.where(("fields", i, "columns", j, "prefill"))[0])
-                prefills[f"{f.id}.{c.id}"] = _condition(env, c.prefill, where)
+                prefills[f"{f.id}.{c.id}"] = Condition(env, c.prefill, where)
     return WorksheetSource(path.stem, meta, prefills, Located(path, 1))
 
 

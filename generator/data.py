@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, ValidationInfo
 from pydantic_core import PydanticCustomError
 
-from generator.errors import InputError, Problem
-from generator.schema import check, field_path, normalise, suggest
+from generator.errors import InputError, Problem, field_path
+from generator.schema import check, normalise, suggest
 from generator.yamlfile import Document, read_yaml
 
 log = logging.getLogger(__name__)

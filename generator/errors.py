@@ -8,8 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 import click
+
+
+def field_path(loc: Iterable[str | int]) -> str:
+    """('red_flags', 1) -> 'red_flags[1]'; ('scores', 'step2_ck') -> 'scores.step2_ck'."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from generator.errors import Problem
+from generator.errors import Problem, field_path
 from generator.yamlfile import Document
 
 M = TypeVar("M", bound=BaseModel)
@@ -43,14 +43,6 @@ def check(doc: Document, model: type[M], context: dict[str, Any] | None = None) 
     except ValidationError as exc:
         problems = [_problem(doc, model, error) for error in exc.errors(include_url=False)]
         return None, sorted(problems, key=lambda p: (p.line, p.column))
-
-
-def field_path(loc: Iterable[str | int]) -> str:
-    """('red_flags', 1) -> 'red_flags[1]'; ('scores', 'step2_ck') -> 'scores.step2_ck'."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
 
 
 def shown(value: Any) -> str:

@@ -6,9 +6,9 @@ import logging
 from pathlib import Path
 
 from generator.data import ReferenceData
-from generator.errors import InputError, Problem
+from generator.errors import InputError, Problem, field_path
 from generator.profile import OUTCOMES_WITH_POSITION, Profile, slug
-from generator.schema import check, field_path
+from generator.schema import check
 from generator.yamlfile import Document, read_yaml
 
 log = logging.getLogger(__name__)

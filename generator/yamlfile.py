@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from generator.errors import InputError, Problem
+from generator.errors import InputError, Problem, field_path
 
 MAX_BYTES = 1_000_000
 """Files larger than this are refused before they are parsed."""
@@ -376,14 +376,6 @@ _NOT_A_NAME = "expected a field name such as `name`"
 _NO_TAGS = "expected plain text, numbers, true/false, lists and mappings, with no tag"
 
 
-def _dotted(path: Path_) -> str:
-    """('red_flags', 1) -> 'red_flags[1]', as `generator.schema.field_path` writes it."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def _short(text: str) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "...")
 
@@ -406,7 +398,7 @@ def _key_problem(key: yaml.Node) -> str:
 def _build(node: yaml.Node, path: Path_, doc: Document, problems: list[Problem], loader: _Loader) -> Any:
     line, column = node.start_mark.line + 1, node.start_mark.column + 1
     doc.positions[path] = (line, column)
-    where = _dotted(path)
+    where = field_path(path)
 
     def problem(message: str, at: yaml.Node = node) -> None:
         problems.append(Problem(doc.file, at.start_mark.line + 1, at.start_mark.column + 1, where, message))
@@ -429,7 +421,7 @@ def _build(node: yaml.Node, path: Path_, doc: Document, problems: list[Problem],
                         doc.file,
                         key_line,
                         key_node.start_mark.column + 1,
-                        _dotted((*path, key)),
+                        field_path((*path, key)),
                         f"duplicate key {_short(key)} on lines {first_line[key]} and {key_line} (expected each field once: "
                         "delete one of them)",
                     )
