@@ -8,20 +8,23 @@ pipeline hands to markdown-it (recorded from `generator.select.render_template` 
 guide is selected, so no Markdown is rebuilt or guessed). Its mkdocs.yml lists the sections in
 guide order, with the default theme, no plugins and `use_directory_urls: false`.
 
-Each is timed two ways, alternately so drift affects both alike, median of N rounds:
-- fresh: a new process, wall time including interpreter start and imports
-  (`python -m generator generic -o DIR --no-pdf`, the `guidebook` entry point's code, against
-  `python -m mkdocs build -q`);
-- warm: in this process, everything loaded once (our Toolkit, MkDocs' config), then
-  `build_generic` (prepare_generic + render_site + writing the files) against
-  `mkdocs.commands.build.build(config)`. Our cache of parsed Markdown parts is emptied before
-  each round, since MkDocs parses everything each time; a last line gives ours with it kept.
-  MkDocs compiles its theme's Jinja templates in every build, while ours keeps its compiled
-  content templates, so a third row drops those before each of our rounds too.
+Medians of N rounds, ours and MkDocs timed alternately so that drift affects both alike:
+- build: in this process, with the libraries imported, from the files on disk to the files
+  written. Ours reads and checks content/ and its data (`Toolkit.load`), renders and writes
+  (`build_generic`); MkDocs reads its config and builds (`load_config` + `build`). Nothing is kept
+  in memory from one round to the next: our cache of parsed Markdown is emptied before each round,
+  since MkDocs parses everything each time. Our compiled templates come from Jinja's bytecode
+  cache on disk, as in every run after the first (Python's `.pyc` files play the same part for
+  both tools' code).
+- first build: the same, with our compiled-template cache turned off, as after an edit of every
+  template (MkDocs compiles its theme's templates in every build).
+- command: a new process, wall time with interpreter start and imports:
+  `python -m generator generic -o DIR --no-pdf` (the `guidebook` entry point's code), against
+  `python -m mkdocs build -q`; with our cache, and without it.
 
 What each side does is not identical: ours also writes the start, sources, 404 and search pages,
-the worksheets and the inline SVG charts; MkDocs shows our chart markers (`::: chart NAME`) as
-plain text and writes a sitemap. The table gives the pages each one wrote.
+the worksheets, the search index and the inline SVG charts; MkDocs shows our chart markers
+(`::: chart NAME`) as plain text and writes a sitemap. The table gives the pages each one wrote.
 """
 
 from __future__ import annotations
@@ -57,59 +60,61 @@ def main() -> None:
     args = parser.parse_args()
     logging.getLogger("mkdocs").setLevel(logging.ERROR)  # as `mkdocs build -q`
 
-    kit = Toolkit.load()
-    sections = generic_markdown(kit)
     with tempfile.TemporaryDirectory(prefix="site-bench-") as tmp:
         tmp = Path(tmp)
+        cache = tmp / "code-cache"
+        os.environ["GUIDEBOOK_CACHE_DIR"] = str(cache)  # ours, in this process and the commands it starts
+        sections = generic_markdown(Toolkit.load())
         config_file = mkdocs_project(tmp / "mkdocs", sections)
         ours_out, theirs_out = tmp / "ours" / "public", tmp / "mkdocs" / "site"
+
+        def ours_build() -> None:
+            forget_parsed_markdown()
+            build_generic(ours_out, Toolkit.load(), pdf=False)
+
+        def theirs_build() -> None:
+            mkdocs.commands.build.build(mkdocs.config.load_config(config_file=str(config_file)))
+
+        def uncached(build):
+            def run() -> None:
+                os.environ["GUIDEBOOK_CACHE_DIR"] = ""
+                try:
+                    build()
+                finally:
+                    os.environ["GUIDEBOOK_CACHE_DIR"] = str(cache)
+            return run
+
+        ours_build(), theirs_build()  # one untimed round each: first imports, and our cache filled
+        rows = {"build": alternate(args.rounds, ours_build, theirs_build)}
+        rows["first build (no compiled-template cache)"] = alternate(args.rounds, uncached(ours_build), theirs_build)
+
         ours_cmd = [sys.executable, "-m", "generator", "generic", "-o", str(ours_out), "--no-pdf"]
         theirs_cmd = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config_file)]
-
-        fresh = alternate(args.rounds, lambda: run(ours_cmd), lambda: run(theirs_cmd))
-        config = mkdocs.config.load_config(config_file=str(config_file))
-        build_generic(ours_out, kit, pdf=False)  # one untimed round each: caches, first imports
-        mkdocs.commands.build.build(config)
-        warm = alternate(
-            args.rounds,
-            lambda: (forget_parsed_markdown(), build_generic(ours_out, kit, pdf=False)),
-            lambda: mkdocs.commands.build.build(config),
+        rows["command (new process, start-up included)"] = alternate(args.rounds, lambda: run(ours_cmd), lambda: run(theirs_cmd))
+        rows["command, no compiled-template cache"] = alternate(
+            args.rounds, uncached(lambda: run(ours_cmd)), lambda: run(theirs_cmd)
         )
-        recompiled = alternate(
-            args.rounds,
-            lambda: (forget_parsed_markdown(), forget_compiled_templates(kit), build_generic(ours_out, kit, pdf=False)),
-            lambda: mkdocs.commands.build.build(config),
-        )
-        repeat = alternate(args.rounds, lambda: build_generic(ours_out, kit, pdf=False), lambda: None)[0]
         ours_pages, theirs_pages = html_pages(ours_out), html_pages(theirs_out)
+        phases = startup_phases(args.rounds, ours_out)
 
     words = sum(len(md.split()) for _, _, md in sections)
     print(f"same Markdown: {len(sections)} content sections, {words:,} words")
     print()
-    print(f"{'':<34} {'ours s':>8} {'MkDocs s':>9} {'ours/MkDocs':>12}")
-    for label, (o, m) in (
-        ("fresh process (wall, with start)", fresh),
-        ("warm, in-process", warm),
-        ("warm, our templates recompiled", recompiled),
-    ):
-        print(f"{label:<34} {o:>8.3f} {m:>9.3f} {o / m:>12.2f}")
-    print(f"{'HTML pages written':<34} {ours_pages:>8} {theirs_pages:>9}")
-    print(f"(ours warm with the Markdown parse cache kept from the previous round: {repeat:.3f} s)")
+    print(f"{'':<44} {'ours s':>8} {'MkDocs s':>9} {'ours/MkDocs':>12}")
+    for label, (o, m) in rows.items():
+        print(f"{label:<44} {o:>8.3f} {m:>9.3f} {o / m:>12.2f}")
+    print(f"{'HTML pages written':<44} {ours_pages:>8} {theirs_pages:>9}")
     print()
     print("where a fresh `guidebook generic --no-pdf` spends its time (median of the same rounds):")
-    phases = startup_phases(args.rounds, ours_out)
     for phase, seconds in phases.items():
         print(f"  {phase:<70} {seconds:>6.3f} s")
     floor = sum(list(phases.values())[:2])
     print()
-    o, m = warm
+    o, m = rows["build"]
     verdict = "meets" if o / m <= TARGET else "MISSES"
-    print(f"build (warm, each tool rebuilding as it does in a running process): ours takes {o / m:.2f} times MkDocs' time; "
-          f"{verdict} the target of at most {TARGET}")
-    o, m = recompiled
-    print(f"build with our content templates compiled every round: {o / m:.2f} times (the one-time cost of compiling them)")
-    o, m = fresh
-    print(f"fresh command, start-up included: {o / m:.2f} times. Python's start-up and the stack's imports alone take "
+    print(f"build, sources to files: ours takes {o / m:.2f} times MkDocs' time; {verdict} the target of at most {TARGET}")
+    o, m = rows["command (new process, start-up included)"]
+    print(f"command, start-up included: {o / m:.2f} times. Python's start-up and the stack's imports alone take "
           f"{floor:.3f} s, {'more' if floor > TARGET * m else 'less'} than {TARGET} times MkDocs' whole run ({TARGET * m:.3f} s)")
     print(f"medians of {args.rounds} rounds, ours and MkDocs timed alternately")
     print(
@@ -173,22 +178,13 @@ def startup_phases(rounds: int, out: Path) -> dict[str, float]:
     return {name: statistics.median(r[name] for r in runs) for name in runs[0]}
 
 
-def forget_compiled_templates(kit: Toolkit) -> None:
-    """Drop every compiled content template and condition, as a new process starts without them.
-
-    MkDocs' `build()` makes a new Jinja environment each time, so its theme is compiled every round;
-    this puts ours on the same footing.
-    """
-    for piece in kit.library.compiled_pieces():
-        piece.forget()
-
-
 def forget_parsed_markdown() -> None:
     """Empty our per-renderer cache of parsed Markdown, so a warm round parses everything, as MkDocs does."""
     caches = generator.templating._caches
     assert caches, "no Markdown part cache found: the benchmark no longer matches generator.templating"
     for cache in caches.values():
         cache.items.clear()
+        cache.seen.clear()
 
 
 def mkdocs_project(folder: Path, sections: list[tuple[str, str, str]]) -> Path:

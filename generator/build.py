@@ -27,6 +27,7 @@ from generator.resources import Resources
 from generator.select import select_content
 from generator.templating import content_environment, markdown_renderer, page_environment
 from generator.validate import load_profile
+from generator.yamlfile import parsed_cache
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,9 @@ class Toolkit:
     @classmethod
     def load(cls, resources: Resources | None = None) -> "Toolkit":
         resources = resources or Resources.default()
-        data = load_reference_data(resources.data)
-        library = load_library(resources.content, content_environment(data.keeps, data.catalog))
+        with parsed_cache():
+            data = load_reference_data(resources.data)
+            library = load_library(resources.content, content_environment(data.keeps, data.catalog))
         return cls(resources, data, library, markdown_renderer(), page_environment(resources.templates))
 
     @property

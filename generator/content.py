@@ -11,9 +11,13 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from types import CodeType
 from typing import Any, Callable, Iterator, Literal
 
 import jinja2
+from jinja2 import nodes
+from jinja2.environment import TemplateExpression
+from jinja2.parser import Parser
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from generator.errors import ContentError, InputError
@@ -109,18 +113,25 @@ class Condition:
     @property
     def test(self) -> Callable[..., Any]:
         if self._test is None:
-            try:
-                self._test = self._env.compile_expression(self.source, undefined_to_none=False)
-            except jinja2.TemplateSyntaxError as exc:
-                raise ContentError(self.where.path, f"the condition {self.source!r} is not a valid expression ({exc.message})", self.where.line) from None
+            template = _cached(self._env, "condition", self.where, self.source, self._compile)
+            self._test = TemplateExpression(template, undefined_to_none=False)
         return self._test
+
+    def _compile(self) -> CodeType:
+        # What `Environment.compile_expression` does, stopping at the code so that it can be cached.
+        parser = Parser(self._env, self.source, state="variable")
+        try:
+            expression = parser.parse_expression()
+            if not parser.stream.eos:
+                raise jinja2.TemplateSyntaxError("chunk after expression", parser.stream.current.lineno, None, None)
+            expression.set_environment(self._env)
+            body = [nodes.Assign(nodes.Name("result", "store"), expression, lineno=1)]
+            return self._env.compile(nodes.Template(body, lineno=1))
+        except jinja2.TemplateSyntaxError as exc:  # an unknown filter or test too
+            raise ContentError(self.where.path, f"the condition {self.source!r} is not a valid expression ({exc.message})", self.where.line) from None
 
     def compile(self) -> None:
         self.test  # noqa: B018 - compiles on first access
-
-    def forget(self) -> None:
-        """Drop the compiled form, as a new process starts without it (for benchmarks)."""
-        self._test = None
 
 
 class Template:
@@ -138,14 +149,16 @@ class Template:
 
     def compiled(self) -> jinja2.Template:
         if self._template is None:
-            try:
-                # Leading newlines make Jinja's line numbers the file's line numbers, and the file
-                # name lets a render error be traced back to it.
-                code = self._env.compile("\n" * (self.where.line - 1) + self.source, filename=self.filename)
-            except jinja2.TemplateSyntaxError as exc:
-                raise ContentError(self.where.path, f"template error: {exc.message}", exc.lineno) from None
-            self._template = self._env.template_class.from_code(self._env, code, self._env.make_globals(None))
+            self._template = _cached(self._env, "template", self.where, self.source, self._compile)
         return self._template
+
+    def _compile(self) -> CodeType:
+        try:
+            # Leading newlines make Jinja's line numbers the file's line numbers, and the file
+            # name lets a render error be traced back to it.
+            return self._env.compile("\n" * (self.where.line - 1) + self.source, filename=self.filename)
+        except jinja2.TemplateSyntaxError as exc:
+            raise ContentError(self.where.path, f"template error: {exc.message}", exc.lineno) from None
 
     def render(self, context: dict[str, Any]) -> str:
         return self.compiled().render(context)
@@ -153,9 +166,19 @@ class Template:
     def compile(self) -> None:
         self.compiled()
 
-    def forget(self) -> None:
-        """Drop the compiled form, as a new process starts without it (for benchmarks)."""
-        self._template = None
+
+def _cached(env: jinja2.Environment, kind: str, where: Located, source: str, compile_: Callable[[], CodeType]) -> jinja2.Template:
+    """The template compiled from SOURCE: from the environment's code cache, or by COMPILE_ (then cached)."""
+    cache = env.bytecode_cache
+    bucket = cache.get_bucket(env, kind, f"{where.path}:{where.line}", source) if cache else None
+    if bucket is not None and bucket.code is not None:
+        code = bucket.code
+    else:
+        code = compile_()
+        if bucket is not None:
+            bucket.code = code
+            cache.set_bucket(bucket)
+    return env.template_class.from_code(env, code, env.make_globals(None))
 
 
 @dataclass(frozen=True)
@@ -261,7 +284,7 @@ def _split(path: Path) -> tuple[Document, str, int]:
         raise ContentError(path, "no front matter (expected the file to start with a '---' block)", 1)
     front = "\n" + match.group(1)  # one blank line for the opening '---' keeps line numbers true
     try:
-        doc = parse_yaml(front, str(path), what="front matter")
+        doc = parse_yaml(front, str(path), what="front matter", own=True)
     except InputError as exc:
         first = exc.problems[0]
         raise ContentError(path, f"front matter: {first.message}", first.line) from None
@@ -314,7 +337,7 @@ def _load_example(slot: str, path: Path, env: jinja2.Environment) -> ExampleSour
 
 def _load_worksheet(path: Path, env: jinja2.Environment) -> WorksheetSource:
     try:
-        doc = parse_yaml(path.read_text(encoding="utf-8"), str(path), what="worksheet")
+        doc = parse_yaml(path.read_text(encoding="utf-8"), str(path), what="worksheet", own=True)
     except InputError as exc:
         first = exc.problems[0]
         raise ContentError(path, first.message, first.line) from None

@@ -228,19 +228,19 @@ class ReferenceData:
 
 def load_reference_data(folder: Path) -> ReferenceData:
     """Load and check every data file in FOLDER; raise `InputError` naming each problem."""
-    keeps_doc = read_yaml(folder / "keeps.yaml", what="data file")
+    keeps_doc = read_yaml(folder / "keeps.yaml", what="data file", own=True)
     keeps, problems = check(keeps_doc, _KeepsFile)
-    facts_doc = read_yaml(folder / "facts.yaml", what="data file")
-    labels_doc = read_yaml(folder / "labels.yaml", what="data file")
+    facts_doc = read_yaml(folder / "facts.yaml", what="data file", own=True)
+    labels_doc = read_yaml(folder / "labels.yaml", what="data file", own=True)
     labels, more = check(labels_doc, _LabelsFile)
     problems += more
-    plan_doc = read_yaml(folder / "plan.yaml", what="data file")
+    plan_doc = read_yaml(folder / "plan.yaml", what="data file", own=True)
     plan, more = check(plan_doc, PlanFile)
     problems += more
-    rules_doc = read_yaml(folder / "rules.yaml", what="data file")
+    rules_doc = read_yaml(folder / "rules.yaml", what="data file", own=True)
     rules, more = check(rules_doc, Rules)
     problems += more
-    spec_doc = read_yaml(folder / "specialties.yaml", what="data file")
+    spec_doc = read_yaml(folder / "specialties.yaml", what="data file", own=True)
     raw_sources = spec_doc.data.get("sources") if isinstance(spec_doc.data, dict) else None
     sources_only, _ = check(Document(spec_doc.file, {"sources": raw_sources}), _SourcesOnly)
     context = {"sources": sources_only.sources if sources_only else {}}

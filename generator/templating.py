@@ -5,10 +5,14 @@ Two environments:
   about undefined names, and escapes every printed value for Markdown, so profile text can never
   become markup, a link or an image.
 - the page environment renders the site's and the workbook's HTML templates, with autoescaping.
+
+Both keep what Jinja compiles in a `CodeCache` on disk (see `generator.cache`), so a new process
+does not compile the same templates again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -23,6 +27,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.container import container_plugin
 
+from generator.cache import cache_folder
 from generator.errors import ContentError
 
 CONTAINERS = ("example", "note", "warning")
@@ -63,6 +68,53 @@ def join_and(items: Iterable[Any]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+class CodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's cache of compiled templates on disk (see `generator.cache`).
+
+    Compiling is the slowest step of a fresh build (about 0.4 s for the whole library), and the
+    templates rarely change. Jinja checks each entry against its template's source; the file name
+    adds Jinja's version, this module and the environment's settings. A damaged entry is a miss,
+    and an entry that cannot be written is skipped.
+    """
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # noqa: BLE001 - a damaged entry is a miss
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:  # full or read-only: the build goes on uncached
+            pass
+
+
+_THIS_MODULE = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()
+
+
+def _name(setting: Any) -> Any:
+    """A setting as it can be compared between processes (a function by its name, not its address)."""
+    return f"{setting.__module__}.{setting.__qualname__}" if callable(setting) else setting
+
+
+def attach_code_cache(env: jinja2.Environment) -> jinja2.Environment:
+    """Give ENV a `CodeCache` of its own in the cache folder, unless caching is off."""
+    folder = cache_folder()
+    if folder is None:
+        return env
+    # What the compiled code depends on besides the template: Jinja's version, this module (which
+    # sets up both environments and their filters) and the environment's settings.
+    settings = repr((
+        jinja2.__version__, _THIS_MODULE, type(env).__qualname__, _name(env.autoescape), _name(env.finalize),
+        env.optimized, env.trim_blocks, env.lstrip_blocks, env.keep_trailing_newline, env.newline_sequence,
+        env.block_start_string, env.variable_start_string, env.comment_start_string,
+        sorted(env.filters), sorted(env.tests), sorted(env.extensions),
+    ))
+    env.bytecode_cache = CodeCache(str(folder), f"guidebook-{hashlib.sha1(settings.encode()).hexdigest()[:12]}-%s.cache")
+    return env
+
+
 def content_environment(keeps: dict[str, str], catalog: Any) -> SandboxedEnvironment:
     """The sandboxed environment that renders content files to Markdown."""
     # Autoescape on, so macro output comes back as Markup and is trusted; `finalize` escapes every
@@ -81,7 +133,7 @@ def content_environment(keeps: dict[str, str], catalog: Any) -> SandboxedEnviron
         specialty_name=lambda key: catalog[key].name,
         lookup=lambda key, mapping: mapping.get(key, key),
     )
-    return env
+    return attach_code_cache(env)
 
 
 def page_environment(templates: Path) -> jinja2.Environment:
@@ -94,7 +146,7 @@ def page_environment(templates: Path) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(bucket_name=bucket_name, join_and=join_and, workbook_links=workbook_links)
-    return env
+    return attach_code_cache(env)
 
 
 def render_page(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
@@ -270,6 +322,17 @@ class _PartCache:
     def __init__(self, md: MarkdownIt, size: int = 1024):
         self.md, self.size = md, size
         self.items: OrderedDict[str, _Part] = OrderedDict()
+        self.seen: OrderedDict[str, None] = OrderedDict()
+        """Parts met in a text parsed whole; they are cached from their second sight on."""
+
+    def first_sight(self, pieces: list[str]) -> bool:
+        """True when most pieces are new (and remember them all)."""
+        if 2 * sum(p in self.items or p in self.seen for p in pieces) >= len(pieces):
+            return False
+        self.seen.update(dict.fromkeys(pieces))
+        while len(self.seen) > self.size:
+            self.seen.popitem(last=False)
+        return True
 
     def get(self, text: str) -> _Part:
         found = self.items.get(text)
@@ -292,9 +355,13 @@ def render_markdown(md: MarkdownIt, text: str, charts: dict[str, Markup] | None 
     """Render TEXT, with the figures of CHARTS; return the HTML and the (level, anchor, text) of each heading."""
     env = {"charts": charts or {}}
     cache = _caches.get(md) or _caches.setdefault(md, _PartCache(md))
-    parts = [cache.get(piece) for piece in _split_parts(text)]
-    headings = [h for part in parts for h in part.headings]
-    if len({h[1] for h in headings}) != len(headings):  # two parts gave a heading the same anchor
+    pieces = _split_parts(text)
+    # A text most of whose parts are new is parsed whole, in one pass, which is cheaper than a pass
+    # per part; the parts are cached from their second sight on, as in a cohort's second guide.
+    # The public edition, which renders each section once, does not pay for the cache.
+    parts = None if cache.first_sight(pieces) else [cache.get(piece) for piece in pieces]
+    headings = [h for part in parts or () for h in part.headings]
+    if parts is None or len({h[1] for h in headings}) != len(headings):  # or two parts gave a heading the same anchor
         tokens, headings = _parse(md, text)
         return md.renderer.render(tokens, md.options, env), headings
     html = "".join(part.html if part.html is not None else md.renderer.render(part.tokens, md.options, env) for part in parts)

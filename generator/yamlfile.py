@@ -10,14 +10,20 @@ the quote never closed), which is not always where the parser gave up.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import pickle
 import re
+import tempfile
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 
+from generator.cache import cache_folder
 from generator.errors import InputError, Problem, field_path
 
 MAX_BYTES = 1_000_000
@@ -33,6 +39,7 @@ _PLAIN_TAGS = {
     "tag:yaml.org,2002:null",
     "tag:yaml.org,2002:timestamp",
 }
+_STR = "tag:yaml.org,2002:str"
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
 _MAP = "tag:yaml.org,2002:map"
@@ -164,8 +171,8 @@ def _control_message(char: str) -> str:
     return f"an invisible control character ({code}) (expected plain text: delete the character; {cause})"
 
 
-def read_yaml(path: Path, display: str | None = None, *, what: str = "file") -> Document:
-    """Parse PATH; raise `InputError` listing every problem found."""
+def read_yaml(path: Path, display: str | None = None, *, what: str = "file", own: bool = False) -> Document:
+    """Parse PATH; raise `InputError` listing every problem found. OWN: see `parse_yaml`."""
     display = display or str(path)
     fail = partial(_fail, display)
 
@@ -186,7 +193,7 @@ def read_yaml(path: Path, display: str | None = None, *, what: str = "file") -> 
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise fail(*_bad_byte(body, exc.start)) from None
-    return parse_yaml(text, display, what=what)
+    return parse_yaml(text, display, what=what, own=own)
 
 
 def _bad_byte(body: bytes, at: int) -> tuple[str, int, int]:
@@ -201,9 +208,25 @@ def _bad_byte(body: bytes, at: int) -> tuple[str, int, int]:
             line, column)
 
 
-def parse_yaml(text: str, display: str, *, what: str = "file") -> Document:
-    """Parse TEXT (already decoded); raise `InputError` listing every problem."""
+def parse_yaml(text: str, display: str, *, what: str = "file", own: bool = False) -> Document:
+    """Parse TEXT (already decoded); raise `InputError` listing every problem.
+
+    OWN is for the project's own files (`content/`), never a profile: they are parsed by libyaml's
+    C parser, about eight times faster, and only a file it finds fault with, or that uses what this
+    reader refuses (an alias, deep nesting), is read again the careful way to explain the problem.
+    The result is the same either way (a test compares them on every content file). Inside
+    `parsed_cache()`, a file read before is not parsed again. Profiles always take the careful
+    way: the C parser nests by recursion, so a hostile file could exhaust its stack.
+    """
     fail = partial(_fail, display)
+    if own and _CParser is not None and "\x00" not in text:
+        doc = _parsed.get(text, display) if _parsed is not None else None
+        if doc is None:
+            doc = _parse_fast(text, display)
+            if doc is not None and _parsed is not None:
+                _parsed.put(text, doc)
+        if doc is not None:
+            return doc
 
     if "\x00" in text:  # before the parser, which would name it by its position in characters only
         raise fail(_control_message("\x00"), *_locate(text, text.index("\x00")))
@@ -245,6 +268,91 @@ def parse_yaml(text: str, display: str, *, what: str = "file") -> Document:
     if problems:
         raise InputError(problems)
     return doc
+
+
+_CParser = getattr(yaml, "CSafeLoader", None) if yaml.__with_libyaml__ else None
+
+
+def _parse_fast(text: str, display: str) -> Document | None:
+    """TEXT read by libyaml, or None when the careful reader must look at it."""
+    try:
+        node = yaml.compose(text, Loader=_CParser)
+    except yaml.YAMLError:
+        return None
+    if node is None:
+        return None
+    doc = Document(display, None)
+    problems: list[Problem] = []
+    try:
+        doc.data = _build(node, (), doc, problems, _Loader(""), set())
+    except _Careful:
+        return None
+    return None if problems else doc
+
+
+class _ParsedCache:
+    """Parsed YAML of the project's own files, by the SHA-256 of their text, kept in the cache folder.
+
+    Entries are pickled one by one and unpickled on each use, so no two callers share objects.
+    Saving keeps only the entries used since loading, so the file never outgrows the content.
+    """
+
+    def __init__(self, path: Path):
+        self.path, self.used, self.added = path, {}, False
+        try:
+            with open(path, "rb") as f:
+                self.stored: dict[bytes, bytes] = pickle.load(f)
+        except Exception:  # noqa: BLE001 - missing or damaged: start empty
+            self.stored = {}
+
+    def get(self, text: str, display: str) -> Document | None:
+        key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+        entry = self.stored.get(key)
+        if entry is None:
+            return None
+        try:
+            doc = pickle.loads(entry)
+        except Exception:  # noqa: BLE001 - a damaged entry is a miss
+            return None
+        self.used[key] = entry
+        doc.file = display
+        return doc
+
+    def put(self, text: str, doc: Document) -> None:
+        key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+        self.used[key] = self.stored[key] = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
+        self.added = True
+
+    def save(self) -> None:
+        if not self.added and len(self.used) == len(self.stored):
+            return
+        try:
+            with tempfile.NamedTemporaryFile("wb", dir=self.path.parent, prefix=self.path.name, suffix=".tmp", delete=False) as f:
+                pickle.dump(self.used, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(f.name, self.path)
+        except OSError:  # full or read-only: nothing kept this time
+            with contextlib.suppress(OSError, NameError):
+                os.unlink(f.name)
+
+
+_parsed: _ParsedCache | None = None
+_READER = hashlib.sha1(Path(__file__).read_bytes() + yaml.__version__.encode()).hexdigest()[:12]
+
+
+@contextlib.contextmanager
+def parsed_cache() -> Iterator[None]:
+    """Within this block, the project's own YAML files (`own=True`) read before are not parsed again."""
+    global _parsed
+    folder = cache_folder()
+    if folder is None or _parsed is not None:
+        yield
+        return
+    _parsed = _ParsedCache(folder / f"guidebook-yaml-{_READER}.pickle")
+    try:
+        yield
+        _parsed.save()
+    finally:
+        _parsed = None
 
 
 # -- syntax errors, in plain words --------------------------------------------------------------------
@@ -395,49 +503,56 @@ def _key_problem(key: yaml.Node) -> str:
     return f"the key {key.value} is read as {kind}, not as a field name ({_NOT_A_NAME}, or put it in quotes)"
 
 
-def _build(node: yaml.Node, path: Path_, doc: Document, problems: list[Problem], loader: _Loader) -> Any:
-    line, column = node.start_mark.line + 1, node.start_mark.column + 1
-    doc.positions[path] = (line, column)
-    where = field_path(path)
+class _Careful(Exception):
+    """The fast reader met an alias or deep nesting: the careful reader must explain it."""
 
-    def problem(message: str, at: yaml.Node = node) -> None:
-        problems.append(Problem(doc.file, at.start_mark.line + 1, at.start_mark.column + 1, where, message))
+
+def _build(
+    node: yaml.Node, path: Path_, doc: Document, problems: list[Problem], loader: _Loader, seen: set[int] | None = None
+) -> Any:
+    """The value of NODE, its position recorded in DOC; what is wrong goes to PROBLEMS.
+
+    SEEN is given by the fast reader, whose parser follows aliases and nests without limit: a node
+    met twice (an alias) or nested too deep raises `_Careful`.
+    """
+    doc.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if seen is not None:
+        if id(node) in seen or (len(path) >= MAX_DEPTH and not isinstance(node, yaml.ScalarNode)):
+            raise _Careful
+        seen.add(id(node))
 
     if isinstance(node, yaml.MappingNode):
         if node.tag != _MAP:
-            problem(f"the tag {_tag_name(node.tag)} is not allowed ({_NO_TAGS})")
+            _problem(problems, doc, path, node, f"the tag {_tag_name(node.tag)} is not allowed ({_NO_TAGS})")
             return None
         result: dict[str, Any] = {}
         first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
-                problem(_key_problem(key_node), key_node)
+                _problem(problems, doc, path, key_node, _key_problem(key_node))
                 continue
             key = key_node.value
             key_line = key_node.start_mark.line + 1
             if key in first_line:
-                problems.append(
-                    Problem(
-                        doc.file,
-                        key_line,
-                        key_node.start_mark.column + 1,
-                        field_path((*path, key)),
-                        f"duplicate key {_short(key)} on lines {first_line[key]} and {key_line} (expected each field once: "
-                        "delete one of them)",
-                    )
+                _problem(
+                    problems, doc, (*path, key), key_node,
+                    f"duplicate key {_short(key)} on lines {first_line[key]} and {key_line} (expected each field once: "
+                    "delete one of them)",
                 )
                 continue
             first_line[key] = key_line
             doc.key_positions[(*path, key)] = (key_line, key_node.start_mark.column + 1)
-            result[key] = _build(value_node, (*path, key), doc, problems, loader)
+            result[key] = _build(value_node, (*path, key), doc, problems, loader, seen)
         return result
     if isinstance(node, yaml.SequenceNode):
         if node.tag != _SEQ:
-            problem(f"the tag {_tag_name(node.tag)} is not allowed ({_NO_TAGS})")
+            _problem(problems, doc, path, node, f"the tag {_tag_name(node.tag)} is not allowed ({_NO_TAGS})")
             return None
-        return [_build(item, (*path, i), doc, problems, loader) for i, item in enumerate(node.value)]
+        return [_build(item, (*path, i), doc, problems, loader, seen) for i, item in enumerate(node.value)]
+    if node.tag == _STR:
+        return node.value
     if node.tag not in _PLAIN_TAGS:
-        problem(f"the tag {_tag_name(node.tag)} is not allowed ({_NO_TAGS})")
+        _problem(problems, doc, path, node, f"the tag {_tag_name(node.tag)} is not allowed ({_NO_TAGS})")
         return None
     if node.style is None and node.tag in (_BOOL, _NULL) and node.value not in ("true", "false", "null"):
         doc.written[path] = node.value  # `yes`, `No`, `~` or nothing: say what was typed, not what YAML made of it
@@ -445,9 +560,14 @@ def _build(node: yaml.Node, path: Path_, doc: Document, problems: list[Problem],
         return loader.construct_object(node, deep=True)
     except Exception as exc:  # noqa: BLE001 - a plain value under an explicit tag it does not fit, such as `!!bool maybe`
         if node.tag == "tag:yaml.org,2002:int" and len(node.value) > 100:
-            problem(f"the number is {len(node.value):,} characters long, too long to read (expected a number of a few digits)")
+            message = f"the number is {len(node.value):,} characters long, too long to read (expected a number of a few digits)"
         elif isinstance(exc, (yaml.YAMLError, ValueError, OverflowError)) and node.tag == "tag:yaml.org,2002:timestamp" and str(exc):
-            problem(f"cannot read the date {_short(node.value)} ({exc}) (expected a real date, such as 2026-03-20)")
+            message = f"cannot read the date {_short(node.value)} ({exc}) (expected a real date, such as 2026-03-20)"
         else:
-            problem(f"cannot read {_short(node.value)} as {_tag_name(node.tag)} (expected a value of that kind, or no tag)")
+            message = f"cannot read {_short(node.value)} as {_tag_name(node.tag)} (expected a value of that kind, or no tag)"
+        _problem(problems, doc, path, node, message)
         return None
+
+
+def _problem(problems: list[Problem], doc: Document, path: Path_, at: yaml.Node, message: str) -> None:
+    problems.append(Problem(doc.file, at.start_mark.line + 1, at.start_mark.column + 1, field_path(path), message))

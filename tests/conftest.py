@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -26,8 +27,21 @@ EXAMPLES = sorted(PROFILES.glob("*.yaml"))
 BASE: dict[str, Any] = UNREMARKABLE
 
 
+@pytest.fixture(scope="session", autouse=True)
+def code_cache_dir(tmp_path_factory) -> Path:
+    """The compiled-template cache of this test run (and of the processes it starts), not the user's."""
+    folder = tmp_path_factory.mktemp("code-cache")
+    before = os.environ.get("GUIDEBOOK_CACHE_DIR")
+    os.environ["GUIDEBOOK_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        del os.environ["GUIDEBOOK_CACHE_DIR"]
+    else:
+        os.environ["GUIDEBOOK_CACHE_DIR"] = before
+
+
 @pytest.fixture(scope="session")
-def kit() -> Toolkit:
+def kit(code_cache_dir) -> Toolkit:
     return Toolkit.load(Resources.default())
 
 

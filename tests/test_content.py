@@ -226,13 +226,20 @@ def test_an_unknown_chart_names_the_section(kit, content_copy):
 def test_the_part_cache_renders_exactly_what_a_whole_parse_does(kit, monkeypatch):
     """Sections are parsed part by part through a cache; the HTML must be what one whole parse gives."""
     import generator.select
+    import generator.templating
     from generator.build import prepare_generic
     from generator.templating import _check_urls
 
     def everyone():
         return [prepare(path, kit) for path in EXAMPLES] + [prepare_generic(kit)]
 
-    cold, warm = everyone(), everyone()  # the second time, the parts every reader shares are cached
+    cache = generator.templating._caches.setdefault(kit.md, generator.templating._PartCache(kit.md))
+    cache.items.clear(), cache.seen.clear()
+    first = everyone()  # each text whose parts are all new is parsed whole; its parts are noted
+    after_first = len(cache.items)
+    assert cache.seen
+    cold, warm = everyone(), everyone()  # parsed part by part, then served from the cache
+    assert len(cache.items) > after_first
 
     def whole(md, text, charts=None):
         tokens = md.parse(text)
@@ -241,7 +248,7 @@ def test_the_part_cache_renders_exactly_what_a_whole_parse_does(kit, monkeypatch
         return md.renderer.render(tokens, md.options, {"charts": charts or {}}), headings
 
     monkeypatch.setattr(generator.select, "render_markdown", whole)
-    for cached in (cold, warm):
+    for cached in (first, cold, warm):
         for guide, expected in zip(cached, everyone()):
             assert [(s.id, s.html, s.headings) for s in guide.sections] == [(s.id, s.html, s.headings) for s in expected.sections]
 
@@ -275,3 +282,56 @@ def test_a_broken_layout_template_names_file_and_line(runner, tmp_path, monkeypa
     assert result.output.startswith(f"Error: {path}:{line}: {message}"), result.output
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+def _content_yaml() -> list[tuple[Path, str]]:
+    """(file, YAML text) of every data file, worksheet and front matter under content/."""
+    import re
+
+    found = []
+    for path in sorted((ROOT / "content").rglob("*")):
+        if path.suffix == ".yaml":
+            found.append((path, path.read_text(encoding="utf-8")))
+        elif path.suffix == ".md":
+            match = re.match(r"---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?", path.read_text(encoding="utf-8"), re.S | re.M)
+            found.append((path, "\n" + match.group(1)))
+    return found
+
+
+def test_content_read_by_libyaml_is_what_the_careful_reader_reads():
+    """The project's own files take libyaml's fast path; data, positions and typed words must not change."""
+    import yaml
+
+    from generator.yamlfile import _parse_fast, parse_yaml
+
+    assert yaml.__with_libyaml__, "PyYAML without libyaml: content loads eight times slower"
+    files = _content_yaml()
+    assert len(files) > 100
+    for path, text in files:
+        assert _parse_fast(text, str(path)) is not None, f"{path} fell back to the careful reader"
+        fast, careful = parse_yaml(text, str(path), own=True), parse_yaml(text, str(path))
+        assert (fast.data, fast.positions, fast.key_positions, fast.written) == (
+            careful.data, careful.positions, careful.key_positions, careful.written
+        ), path
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("a: &x [1]\nb: *x\n", "3:4: aliases (*name) are not allowed in a data file"),
+        ("a: 1\n  b: 2\n", "3:3: not valid YAML: this line is indented more"),
+        ("a: 1\na: 2\n", "3:1: a: duplicate key 'a' on lines 2 and 3"),
+        ("a: !!python/name:os.system\n", "2:4: a: the tag !!python/name:os.system is not allowed"),
+        ("x: " + "[" * 25 + "]" * 25 + "\n", "lists and mappings nested more than 20 levels deep"),
+    ],
+)
+def test_content_the_fast_reader_refuses_is_explained_by_the_careful_one(text, message):
+    from generator.errors import InputError
+    from generator.yamlfile import parse_yaml
+
+    with pytest.raises(InputError) as fast:
+        parse_yaml("\n" + text, "data.yaml", what="data file", own=True)
+    with pytest.raises(InputError) as careful:
+        parse_yaml("\n" + text, "data.yaml", what="data file")
+    assert fast.value.problems == careful.value.problems
+    assert message in str(fast.value.problems[0]), fast.value.problems[0]
