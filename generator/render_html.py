@@ -7,7 +7,6 @@ import json
 import logging
 import re
 from pathlib import Path
-from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
 
@@ -115,7 +114,7 @@ def _public_files(guide: Guide, env: jinja2.Environment, common: dict, site_url:
     robots = "User-agent: *\nAllow: /\n"
     if site_url:
         robots += f"Sitemap: {site_url}sitemap.xml\n"
-        urls = "".join(f"  <url><loc>{xml_escape(site_url + ('' if page == 'index.html' else page))}</loc></url>\n" for page in pages)
+        urls = "".join(f"  <url><loc>{html_lib.escape(site_url + ('' if page == 'index.html' else page), quote=False)}</loc></url>\n" for page in pages)
         files["sitemap.xml"] = (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + urls + "</urlset>\n"

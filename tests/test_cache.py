@@ -139,3 +139,57 @@ def copy_of_resources(tmp_path: Path) -> Resources:
     shutil.copytree(default.content, tmp_path / "content")
     shutil.copytree(default.templates, tmp_path / "templates")
     return Resources(**{**vars(default), "content": tmp_path / "content", "templates": tmp_path / "templates"})
+
+
+def test_content_yaml_is_parsed_once_and_again_after_an_edit(tmp_path, monkeypatch):
+    import generator.yamlfile
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("GUIDEBOOK_CACHE_DIR", str(cache))
+    resources = copy_of_resources(tmp_path)
+    parsed: list[str] = []
+    original = generator.yamlfile._parse_fast
+
+    def counting(text, display):
+        parsed.append(display)
+        return original(text, display)
+
+    monkeypatch.setattr(generator.yamlfile, "_parse_fast", counting)
+    first = Toolkit.load(resources)
+    files = len(list(resources.content.rglob("*.md"))) + len(list(resources.content.rglob("*.yaml")))
+    assert 100 < len(parsed) <= files  # front matter written alike in two files is parsed once
+    assert len(list(cache.glob("guidebook-yaml-*.pickle"))) == 1
+
+    parsed.clear()
+    second = Toolkit.load(resources)
+    assert parsed == []
+    assert second.data.catalog.keys() == first.data.catalog.keys()
+    assert [s.meta for s in second.library.sections] == [s.meta for s in first.library.sections]
+    assert [(s.when.where, s.body.where) for s in second.library.sections] == [(s.when.where, s.body.where) for s in first.library.sections]
+
+    specialties = resources.data / "specialties.yaml"
+    specialties.write_text(specialties.read_text(encoding="utf-8").replace("name: Dermatology", "name: Dermatology (edited)", 1), encoding="utf-8")
+    parsed.clear()
+    third = Toolkit.load(resources)
+    assert parsed == [str(specialties)]
+    assert any(s.name == "Dermatology (edited)" for s in third.data.catalog)
+
+
+def test_a_mistake_in_content_is_located_the_same_with_a_warm_cache(tmp_path, monkeypatch):
+    """A cached file is not parsed again, but a changed one is, and its problem named as before."""
+    from generator.errors import ContentError
+
+    monkeypatch.setenv("GUIDEBOOK_CACHE_DIR", str(tmp_path / "cache"))
+    resources = copy_of_resources(tmp_path)
+    Toolkit.load(resources)
+    worksheet = sorted((resources.content / "worksheets").glob("*.yaml"))[0]
+    text = worksheet.read_text(encoding="utf-8")
+    worksheet.write_text("title: [an unclosed list\n" + text.split("\n", 1)[1], encoding="utf-8")
+    errors = []
+    for cache in (str(tmp_path / "cache"), ""):
+        monkeypatch.setenv("GUIDEBOOK_CACHE_DIR", cache)
+        with pytest.raises(ContentError) as caught:
+            Toolkit.load(resources)
+        errors.append(str(caught.value))
+    assert errors[0] == errors[1]
+    assert errors[0].startswith(f"{worksheet}:1:") and "not valid YAML" in errors[0], errors[0]
