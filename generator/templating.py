@@ -326,8 +326,9 @@ class _PartCache:
         """Parts met in a text parsed whole; they are cached from their second sight on."""
 
     def first_sight(self, pieces: list[str]) -> bool:
-        """True when most pieces are new (and remember them all)."""
-        if 2 * sum(p in self.items or p in self.seen for p in pieces) >= len(pieces):
+        """True when most of the text is in pieces never met before (and remember them all)."""
+        known = sum(len(p) for p in pieces if p in self.items or p in self.seen)
+        if 2 * known >= sum(len(p) for p in pieces):
             return False
         self.seen.update(dict.fromkeys(pieces))
         while len(self.seen) > self.size:
@@ -356,7 +357,7 @@ def render_markdown(md: MarkdownIt, text: str, charts: dict[str, Markup] | None 
     env = {"charts": charts or {}}
     cache = _caches.get(md) or _caches.setdefault(md, _PartCache(md))
     pieces = _split_parts(text)
-    # A text most of whose parts are new is parsed whole, in one pass, which is cheaper than a pass
+    # A text mostly made of parts never met is parsed whole, in one pass, which is cheaper than a pass
     # per part; the parts are cached from their second sight on, as in a cohort's second guide.
     # The public edition, which renders each section once, does not pay for the cache.
     parts = None if cache.first_sight(pieces) else [cache.get(piece) for piece in pieces]
