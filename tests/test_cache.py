@@ -10,8 +10,8 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from conftest import EXAMPLES, ROOT
 from generator.build import Toolkit, _render, prepare, prepare_generic
+from generator.errors import ContentError
 from generator.resources import Resources
 
 
@@ -119,16 +119,14 @@ def test_the_cache_holds_no_student_text(tmp_path, monkeypatch, write_profile):
         assert b"Quartermaine" not in entry.read_bytes()
 
 
-def test_a_broken_template_is_reported_even_with_a_warm_cache(tmp_path, monkeypatch, runner):
-    from generator.cli import main
-
+def test_a_broken_template_is_reported_even_with_a_warm_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("GUIDEBOOK_CACHE_DIR", str(tmp_path / "cache"))
     resources = copy_of_resources(tmp_path)
     generic_site(resources)
     section = sorted((resources.content / "sections").glob("*.md"))[1]
     section.write_text(section.read_text(encoding="utf-8") + "\n{% if %}\n", encoding="utf-8")
     kit = Toolkit.load(resources)
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(ContentError) as caught:
         kit.library.compile_all()
     assert str(section) in str(caught.value) and "template error" in str(caught.value)
 
@@ -177,8 +175,6 @@ def test_content_yaml_is_parsed_once_and_again_after_an_edit(tmp_path, monkeypat
 
 def test_a_mistake_in_content_is_located_the_same_with_a_warm_cache(tmp_path, monkeypatch):
     """A cached file is not parsed again, but a changed one is, and its problem named as before."""
-    from generator.errors import ContentError
-
     monkeypatch.setenv("GUIDEBOOK_CACHE_DIR", str(tmp_path / "cache"))
     resources = copy_of_resources(tmp_path)
     Toolkit.load(resources)
