@@ -6,9 +6,10 @@ parsed YAML of the project's own files (`yamlfile.parsed_cache`). Both come from
 checked against the text it came from, so an edit is never served stale.
 
 The folder is `GUIDEBOOK_CACHE_DIR` when set (an empty value turns caching off), else Jinja's own
-folder for the user in the system's temporary directory, which Jinja creates private to the user
-and refuses to use if anyone else could write to it. A cache that cannot be read or written is
-passed over: a build never fails because of it.
+folder for the user in the system's temporary directory, which Jinja creates private to the user.
+What the cache holds is loaded as code, so a folder that belongs to someone else, or that others
+could write to, is not used. A cache that cannot be read or written is passed over: a build never
+fails because of it.
 """
 
 from __future__ import annotations
@@ -25,9 +26,13 @@ def cache_folder() -> Path | None:
     if chosen == "":
         return None
     try:
-        if chosen:
-            os.makedirs(chosen, mode=0o700, exist_ok=True)
-            return Path(chosen)
-        return Path(jinja2.FileSystemBytecodeCache().directory)
+        if not chosen:
+            return Path(jinja2.FileSystemBytecodeCache().directory)
+        os.makedirs(chosen, mode=0o700, exist_ok=True)
+        found = os.stat(chosen)
     except (OSError, RuntimeError):  # Jinja raises RuntimeError for a folder others could write to
         return None
+    # What the cache holds is run as code, so a folder someone else could write to is not used.
+    if found.st_uid != os.getuid() or found.st_mode & 0o022:
+        return None
+    return Path(chosen)

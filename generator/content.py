@@ -1,7 +1,8 @@
 """Load the guide's content: sections, example-text variants and worksheets from `content/`.
 
-Loading compiles every condition and template once, so a batch reuses them for every reader.
-Any problem (bad front matter, a broken template, a slot without a fallback) is a `ContentError`
+Each condition and template is compiled the first time it is used, and kept: a batch reuses it
+for every reader, and Jinja's bytecode cache (see `generator.cache`) keeps the compiled code for
+the next run. Any problem (bad front matter, a broken template, a slot without a fallback) is a `ContentError`
 naming the file and line.
 """
 

@@ -314,6 +314,8 @@ class _ParsedCache:
             doc = pickle.loads(entry)
         except Exception:  # noqa: BLE001 - a damaged entry is a miss
             return None
+        if not isinstance(doc, Document):
+            return None
         self.used[key] = entry
         doc.file = display
         return doc
@@ -327,12 +329,16 @@ class _ParsedCache:
         if not self.added and len(self.used) == len(self.stored):
             return
         try:
-            with tempfile.NamedTemporaryFile("wb", dir=self.path.parent, prefix=self.path.name, suffix=".tmp", delete=False) as f:
+            fd, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name, suffix=".tmp")
+        except OSError:  # read-only: nothing kept this time
+            return
+        try:
+            with os.fdopen(fd, "wb") as f:
                 pickle.dump(self.used, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(f.name, self.path)
-        except OSError:  # full or read-only: nothing kept this time
-            with contextlib.suppress(OSError, NameError):
-                os.unlink(f.name)
+            os.replace(temporary, self.path)
+        except OSError:  # full: nothing kept this time
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
 
 
 _parsed: _ParsedCache | None = None

@@ -99,7 +99,8 @@ def test_a_cache_that_cannot_be_written_never_fails_a_build(tmp_path, monkeypatc
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(tempfile, "NamedTemporaryFile", disk_full)
+    monkeypatch.setattr(tempfile, "NamedTemporaryFile", disk_full)  # how Jinja writes an entry
+    monkeypatch.setattr(tempfile, "mkstemp", disk_full)  # how the parsed YAML is written
     assert generic_site() == reference
     assert list((tmp_path / "cache").iterdir()) == []
 
@@ -189,3 +190,15 @@ def test_a_mistake_in_content_is_located_the_same_with_a_warm_cache(tmp_path, mo
         errors.append(str(caught.value))
     assert errors[0] == errors[1]
     assert errors[0].startswith(f"{worksheet}:1:") and "not valid YAML" in errors[0], errors[0]
+
+
+def test_a_cache_folder_others_could_write_to_is_not_used(tmp_path, monkeypatch, compiles):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setenv("GUIDEBOOK_CACHE_DIR", str(shared))
+    reference = generic_site()
+    compiles.clear()
+    assert generic_site() == reference
+    assert compiles  # compiled again: nothing was kept...
+    assert list(shared.iterdir()) == []  # ...or written there
