@@ -251,14 +251,18 @@ def _value_message(
             return f"{was} is not text ({expected})", hint
         return f"unknown {noun} {was} ({expected})", hint
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        extra = " (write it without quotes)" if isinstance(value, str) and value.strip().lstrip("-").isdigit() else ""
-        return f"{was} is not a whole number{extra} (expected {expected})", hint
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():  # a number in quotes
+            return f"{was} is not a whole number (expected {expected}, written without quotes)", hint or f"did you mean {value.strip()}?"
+        return f"{was} is not a whole number (expected {expected})", hint
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         word = "negative" if kind == "greater_than_equal" and isinstance(value, (int, float)) and value < 0 else "out of range"
         return f"{was} is {word} (expected {expected})", hint
     if kind == "string_type":
-        quote = " (put it in quotes if it is meant as text)" if isinstance(value, (int, float, bool)) else ""
-        return f"{was} is not text{quote} (expected {expected})", hint
+        if isinstance(value, (int, float)) and not isinstance(value, bool):  # text that YAML read as a number
+            return f"{was} is not text (expected {expected}, in quotes when it looks like a number)", hint or f'did you mean "{value}"?'
+        if isinstance(value, bool):
+            return f"{was} is not text (expected {expected}, in quotes when it looks like true or false)", hint
+        return f"{was} is not text (expected {expected})", hint
     if kind == "bool_type":
         return f"{was} is not true or false (expected true or false)", hint
     if kind == "list_type":
