@@ -32,7 +32,8 @@ def cache_folder() -> Path | None:
         found = os.stat(chosen)
     except (OSError, RuntimeError):  # Jinja raises RuntimeError for a folder others could write to
         return None
-    # What the cache holds is run as code, so a folder someone else could write to is not used.
-    if found.st_uid != os.getuid() or found.st_mode & 0o022:
+    # What the cache holds is run as code, so a folder someone else could write to is not used
+    # (where the system has owners and modes; on Windows, as Jinja does, the folder is trusted).
+    if hasattr(os, "getuid") and (found.st_uid != os.getuid() or found.st_mode & 0o022):
         return None
     return Path(chosen)
