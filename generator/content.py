@@ -8,6 +8,7 @@ naming the file and line.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass
@@ -168,10 +169,14 @@ class Template:
         self.compiled()
 
 
+_THIS_MODULE = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()
+
+
 def _cached(env: jinja2.Environment, kind: str, where: Located, source: str, compile_: Callable[[], CodeType]) -> jinja2.Template:
     """The template compiled from SOURCE: from the environment's code cache, or by COMPILE_ (then cached)."""
     cache = env.bytecode_cache
-    bucket = cache.get_bucket(env, kind, f"{where.path}:{where.line}", source) if cache else None
+    # The name covers this module too, since how a piece is compiled is decided here.
+    bucket = cache.get_bucket(env, f"{kind}:{_THIS_MODULE}", f"{where.path}:{where.line}", source) if cache else None
     if bucket is not None and bucket.code is not None:
         code = bucket.code
     else:
