@@ -14,10 +14,20 @@ fails because of it.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
 import jinja2
+
+
+def code_stamp(module_file: str, *versions: str) -> str:
+    """A short digest of a module's source (and VERSIONS of libraries), for the names of cache entries
+    that module fills: when the code that decides an entry's content changes, the entry is not reused."""
+    digest = hashlib.sha1(Path(module_file).read_bytes())
+    for version in versions:
+        digest.update(version.encode())
+    return digest.hexdigest()[:12]
 
 
 def cache_folder() -> Path | None:

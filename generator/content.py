@@ -8,7 +8,6 @@ naming the file and line.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from jinja2.environment import TemplateExpression
 from jinja2.parser import Parser
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from generator.cache import code_stamp
 from generator.errors import ContentError, InputError
 from generator.schema import check
 from generator.yamlfile import Document, parse_yaml
@@ -169,7 +169,7 @@ class Template:
         self.compiled()
 
 
-_THIS_MODULE = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()
+_THIS_MODULE = code_stamp(__file__)
 
 
 def _cached(env: jinja2.Environment, kind: str, where: Located, source: str, compile_: Callable[[], CodeType]) -> jinja2.Template:

@@ -27,7 +27,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.container import container_plugin
 
-from generator.cache import cache_folder
+from generator.cache import cache_folder, code_stamp
 from generator.errors import ContentError
 
 CONTAINERS = ("example", "note", "warning")
@@ -90,7 +90,7 @@ class CodeCache(jinja2.FileSystemBytecodeCache):
             pass
 
 
-_THIS_MODULE = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()
+_THIS_MODULE = code_stamp(__file__)
 
 
 def _name(setting: Any) -> Any:

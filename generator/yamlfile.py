@@ -19,11 +19,11 @@ import tempfile
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import yaml
 
-from generator.cache import cache_folder
+from generator.cache import cache_folder, code_stamp
 from generator.errors import InputError, Problem, field_path
 
 MAX_BYTES = 1_000_000
@@ -220,11 +220,7 @@ def parse_yaml(text: str, display: str, *, what: str = "file", own: bool = False
     """
     fail = partial(_fail, display)
     if own and _CParser is not None and "\x00" not in text:
-        doc = _parsed.get(text, display) if _parsed is not None else None
-        if doc is None:
-            doc = _parse_fast(text, display)
-            if doc is not None and _parsed is not None:
-                _parsed.put(text, doc)
+        doc = _parsed.read(text, display, _parse_fast) if _parsed is not None else _parse_fast(text, display)
         if doc is not None:
             return doc
 
@@ -305,25 +301,24 @@ class _ParsedCache:
         except Exception:  # noqa: BLE001 - missing or damaged: start empty
             self.stored = {}
 
-    def get(self, text: str, display: str) -> Document | None:
+    def read(self, text: str, display: str, parse: Callable[[str, str], Document | None]) -> Document | None:
+        """TEXT's document from the cache, else PARSE's (kept when it gives one)."""
         key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
         entry = self.stored.get(key)
-        if entry is None:
-            return None
-        try:
-            doc = pickle.loads(entry)
-        except Exception:  # noqa: BLE001 - a damaged entry is a miss
-            return None
-        if not isinstance(doc, Document):
-            return None
-        self.used[key] = entry
-        doc.file = display
+        if entry is not None:
+            try:
+                doc = pickle.loads(entry)
+            except Exception:  # noqa: BLE001 - a damaged entry is a miss
+                doc = None
+            if isinstance(doc, Document):
+                self.used[key] = entry
+                doc.file = display
+                return doc
+        doc = parse(text, display)
+        if doc is not None:
+            self.used[key] = self.stored[key] = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
+            self.added = True
         return doc
-
-    def put(self, text: str, doc: Document) -> None:
-        key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
-        self.used[key] = self.stored[key] = pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
-        self.added = True
 
     def save(self) -> None:
         if not self.added and len(self.used) == len(self.stored):
@@ -342,7 +337,7 @@ class _ParsedCache:
 
 
 _parsed: _ParsedCache | None = None
-_READER = hashlib.sha1(Path(__file__).read_bytes() + yaml.__version__.encode()).hexdigest()[:12]
+_READER = code_stamp(__file__, yaml.__version__)
 
 
 @contextlib.contextmanager
