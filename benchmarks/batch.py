@@ -12,6 +12,7 @@ after 100 profiles and after all of them (flat means no growth with the cohort's
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import platform
 import random
@@ -26,6 +27,9 @@ import yaml
 
 from generator.build import Toolkit, prepare
 from generator.render_html import render_site
+
+AS_OF = dt.date(2026, 4, 1)
+"""The date the benchmark guides are built for: fixed, so runs on different days compare."""
 
 OUTCOMES = ["unmatched", "matched_other", "soap_unwanted", "unmatched_after_soap"]
 ROLES = ["none", "prelim", "transitional", "research", "clinical_job", "non_clinical", "residency"]
@@ -86,10 +90,10 @@ def html_loop(paths: list[Path]) -> tuple[float, list[tuple[int, float]]]:
     """Warm HTML-only builds in this process: mean seconds per profile, and memory as it goes."""
     kit = Toolkit.load()
     for path in paths[:5]:
-        render_site(prepare(path, kit), kit.pages, kit.resources.templates)
+        render_site(prepare(path, kit, as_of=AS_OF), kit.pages, kit.resources.templates)
     marks, start = [], time.perf_counter()
     for n, path in enumerate(paths, start=1):
-        render_site(prepare(path, kit), kit.pages, kit.resources.templates)
+        render_site(prepare(path, kit, as_of=AS_OF), kit.pages, kit.resources.templates)
         if n in (100, len(paths)):
             marks.append((n, rss_mb()))
     return (time.perf_counter() - start) / len(paths), marks

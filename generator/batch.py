@@ -13,6 +13,7 @@ written last, for the advisor; no student's site links to it.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import logging
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from generator import __version__
-from generator.build import Toolkit, build, build_date, recover_leftovers
+from generator.build import Toolkit, build, recover_leftovers
 from generator.data import ReferenceData
 from generator.diagnose import diagnose
 from generator.errors import BuildError, GuidebookError, InputError
@@ -42,7 +43,7 @@ STAMP = ".guidebook-inputs"
 """The file in each student's folder that holds the hash of the inputs it was built from."""
 
 COLUMNS = [
-    "id", "name", "outcome", "applicant_type", "dream", "decision", "target", "primary", "flagged",
+    "id", "name", "outcome", "applicant_type", "dream", "decision", "target", "target_match", "primary", "flagged",
     "programs_min", "programs_max", "missing", "guide",
 ]
 
@@ -111,21 +112,27 @@ def inputs_digest(resources: Resources, options: str) -> str:
     return h.hexdigest()
 
 
-def plan(paths: list[Path], data: ReferenceData, out: Path, base_digest: str, force: bool) -> list[Student]:
-    """Read and check every profile; mark the bad ones failed, id clashes failed, the unchanged skipped."""
+def plan(paths: list[Path], data: ReferenceData, out: Path, base_digest: str, force: bool, *, as_of: dt.date) -> list[Student]:
+    """Read and check every profile; mark the bad ones failed, id clashes failed, the unchanged skipped.
+
+    A student's stamp covers what their guide's date-dependent content depends on (the phase of the
+    Match year and the month, see `Cycle.stamp`), not the date itself: a rerun later in the same
+    month and phase skips them.
+    """
     students = []
     for path in paths:
         student = Student(path)
         try:
-            profile = load_profile(path, data, str(path))
+            profile = load_profile(path, data, str(path), as_of=as_of)
         except InputError as exc:
             student.status, student.message, student.bad_input = "failed", exc.format_message(), True
             students.append(student)
             continue
-        dx = diagnose(profile, data)
+        dx = diagnose(profile, data, as_of=as_of)
         student.id = str(profile.id)
         student.row = _row(profile, dx, data)
-        student.digest = hashlib.sha256(base_digest.encode() + b"\n" + path.read_bytes()).hexdigest()
+        dated = f"\n{dx.cycle.stamp()}\n".encode()
+        student.digest = hashlib.sha256(base_digest.encode() + dated + path.read_bytes()).hexdigest()
         students.append(student)
     by_id: dict[str, list[Student]] = {}
     for student in students:
@@ -165,11 +172,12 @@ def _row(profile, dx, data: ReferenceData) -> dict[str, str]:
         "applicant_type": profile.applicant_type,
         "dream": catalog[dx.dream_specialty].name,
         "decision": dx.decision,
-        "target": catalog[dx.target_specialty].name,
+        "target": catalog[dx.target_specialty].name if dx.target_specialty else "",
+        "target_match": str(dx.cycle.target_match or ""),
         "primary": " ".join(dx.primary),
         "flagged": " ".join(dx.flagged),
-        "programs_min": str(dx.applications.min),
-        "programs_max": str(dx.applications.max),
+        "programs_min": str(dx.applications.min) if dx.applications else "",
+        "programs_max": str(dx.applications.max) if dx.applications else "",
         "missing": " ".join(dx.missing),
         "guide": f"{profile.id}/index.html",
     }
@@ -191,12 +199,12 @@ def _worker_init() -> None:
         _kit = Toolkit.load()
 
 
-def _build_one(path: str, out: str, digest: str, pdf: bool, paper: str) -> tuple[str, object]:
+def _build_one(path: str, out: str, digest: str, pdf: bool, paper: str, as_of: dt.date) -> tuple[str, object]:
     """("ok", seconds) for a built guide, or ("error", what went wrong); never raises for a bad build."""
     assert _kit is not None
     start = time.perf_counter()
     try:
-        build(Path(path), Path(out), _kit, display=path, pdf=pdf, paper=paper, stamp={STAMP: f"{digest}\n".encode("ascii")})
+        build(Path(path), Path(out), _kit, as_of=as_of, display=path, pdf=pdf, paper=paper, stamp={STAMP: f"{digest}\n".encode("ascii")})
     except GuidebookError as exc:
         return ("error", exc.format_message())
     except Exception as exc:  # reported for this student; the others go on
@@ -211,6 +219,7 @@ def run(
     jobs: int,
     pdf: bool,
     paper: str,
+    as_of: dt.date,
     progress: Callable[[Student], None] = lambda s: None,
     kit: object | None = None,
 ) -> None:
@@ -228,12 +237,12 @@ def run(
         return
     workers = max(1, min(jobs, len(todo)))
     if pdf and _fork_available():
-        _run_forked(todo, out, workers, paper, progress)
+        _run_forked(todo, out, workers, paper, as_of, progress)
         return
     # HTML only (or where fork is missing): one pool whose workers live for the whole run; an
     # HTML build's memory stays flat however many it makes.
     with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
-        running: dict[Future, Student] = {pool.submit(_build_one, str(s.path), str(out), s.digest, pdf, paper): s for s in todo}
+        running: dict[Future, Student] = {pool.submit(_build_one, str(s.path), str(out), s.digest, pdf, paper, as_of): s for s in todo}
         while running:
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
@@ -249,7 +258,9 @@ def _fork_available() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _run_forked(todo: list[Student], out: Path, workers: int, paper: str, progress: Callable[[Student], None]) -> None:
+def _run_forked(
+    todo: list[Student], out: Path, workers: int, paper: str, as_of: dt.date, progress: Callable[[Student], None]
+) -> None:
     """Workbooks: each is built by a fresh process forked from this warm one, which then exits.
 
     The parent loads the templates, data, stylesheets and fonts once; every worker starts with
@@ -268,7 +279,7 @@ def _run_forked(todo: list[Student], out: Path, workers: int, paper: str, progre
             while queue and len(running) < workers:
                 student = queue.pop()
                 receive, send = context.Pipe(duplex=False)
-                worker = context.Process(target=_one_in_a_worker, args=(send, str(student.path), str(out), student.digest, paper), daemon=True)
+                worker = context.Process(target=_one_in_a_worker, args=(send, str(student.path), str(out), student.digest, paper, as_of), daemon=True)
                 worker.start()
                 send.close()
                 running[worker.sentinel] = (student, worker, receive)
@@ -288,8 +299,8 @@ def _run_forked(todo: list[Student], out: Path, workers: int, paper: str, progre
             worker.join()
 
 
-def _one_in_a_worker(send: Connection, path: str, out: str, digest: str, paper: str) -> None:
-    send.send(_build_one(path, out, digest, True, paper))
+def _one_in_a_worker(send: Connection, path: str, out: str, digest: str, paper: str, as_of: dt.date) -> None:
+    send.send(_build_one(path, out, digest, True, paper, as_of))
     send.close()
 
 
@@ -309,7 +320,7 @@ def cohort_rows(students: list[Student]) -> list[dict[str, str]]:
     return [s.row for s in students if s.status in ("built", "skipped")]
 
 
-def write_cohort(dest: Path, rows: list[dict[str, str]], kit) -> None:
+def write_cohort(dest: Path, rows: list[dict[str, str]], kit, as_of: dt.date) -> None:
     """Write DEST/cohort.csv and DEST/cohort.html (with KIT's templates), each replaced in one move."""
     rows = sorted(rows, key=lambda r: (r["name"].casefold(), r["id"]))
     buffer = io.StringIO()
@@ -318,7 +329,7 @@ def write_cohort(dest: Path, rows: list[dict[str, str]], kit) -> None:
     writer.writerows(rows)
     dest.mkdir(parents=True, exist_ok=True)
     _replace(dest / "cohort.csv", buffer.getvalue())
-    _replace(dest / "cohort.html", render_cohort(rows, kit.pages, kit.data.labels["buckets"], build_date()))
+    _replace(dest / "cohort.html", render_cohort(rows, kit.pages, kit.data.labels["buckets"], as_of.isoformat()))
 
 
 def merge_cohorts(folders: Iterable[Path], dest: Path) -> list[dict[str, str]]:

@@ -71,26 +71,19 @@ class Built:
     diagnosis: Diagnosis
 
 
-def build_date() -> str:
-    """The date on the cover: SOURCE_DATE_EPOCH when set (reproducible builds), else today (UTC)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    moment = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch else dt.datetime.now(dt.timezone.utc)
-    return moment.date().isoformat()
+def prepare(profile_path: Path, kit: Toolkit, display: str | None = None, *, as_of: dt.date) -> Guide:
+    """Load, validate and diagnose a profile for a guide built on AS_OF, and choose its content. Writes nothing."""
+    profile = load_profile(profile_path, kit.data, display, as_of=as_of)
+    return _guide(kit, profile, diagnose(profile, kit.data, as_of=as_of), profile.name, as_of)
 
 
-def prepare(profile_path: Path, kit: Toolkit, display: str | None = None) -> Guide:
-    """Load, validate and diagnose a profile, and choose its content. Writes nothing."""
-    profile = load_profile(profile_path, kit.data, display)
-    return _guide(kit, profile, diagnose(profile, kit.data), profile.name)
-
-
-def prepare_generic(kit: Toolkit) -> Guide:
+def prepare_generic(kit: Toolkit, *, as_of: dt.date) -> Guide:
     """The public edition's guide: every section, generic text, and no profile read at all."""
-    return _guide(kit, None, None, "everyone rebuilding after the Match")
+    return _guide(kit, None, None, "everyone rebuilding after the Match", as_of)
 
 
-def _guide(kit: Toolkit, profile, dx: Diagnosis | None, built_for: str) -> Guide:
-    sections, skipped = select_content(profile, dx, kit.data, kit.library, kit.md)
+def _guide(kit: Toolkit, profile, dx: Diagnosis | None, built_for: str, as_of: dt.date) -> Guide:
+    sections, skipped = select_content(profile, dx, kit.data, kit.library, kit.md, as_of=as_of)
     return Guide(
         profile=profile,
         diagnosis=dx,
@@ -98,7 +91,7 @@ def _guide(kit: Toolkit, profile, dx: Diagnosis | None, built_for: str) -> Guide
         skipped=tuple(skipped),
         data=kit.data,
         built_for=built_for,
-        date=build_date(),
+        date=as_of.isoformat(),
     )
 
 
@@ -127,6 +120,7 @@ def build(
     out_dir: Path,
     kit: Toolkit,
     *,
+    as_of: dt.date,
     display: str | None = None,
     pdf: bool = True,
     paper: str = "letter",
@@ -134,7 +128,7 @@ def build(
     stamp: dict[str, bytes] | None = None,
 ) -> Built:
     """Build one profile's site and workbook into OUT_DIR/<id>/."""
-    guide = prepare(profile_path, kit, display)
+    guide = prepare(profile_path, kit, display, as_of=as_of)
     files = {**_render(guide, kit, pdf=pdf, paper=paper, strict=strict), **(stamp or {})}
     assert guide.profile is not None and guide.diagnosis is not None
     folder = write_folder(out_dir, guide.profile.id, files)
@@ -143,12 +137,19 @@ def build(
 
 
 def build_generic(
-    out_dir: Path, kit: Toolkit, *, site_url: str | None = None, pdf: bool = True, paper: str = "letter", strict: bool = False
+    out_dir: Path,
+    kit: Toolkit,
+    *,
+    as_of: dt.date,
+    site_url: str | None = None,
+    pdf: bool = True,
+    paper: str = "letter",
+    strict: bool = False,
 ) -> Path:
     """Build the public edition into OUT_DIR itself: every section, no profile read."""
     if site_url and not site_url.endswith("/"):
         site_url += "/"
-    files = _render(prepare_generic(kit), kit, pdf=pdf, paper=paper, strict=strict, site_url=site_url)
+    files = _render(prepare_generic(kit, as_of=as_of), kit, pdf=pdf, paper=paper, strict=strict, site_url=site_url)
     folder = write_folder(out_dir.parent, out_dir.name, files)
     log.info("wrote the public edition to %s (%d files)", folder, len(files))
     return folder

@@ -99,7 +99,7 @@ def score_chart(profile: Profile | None, dx: Diagnosis | None, data: ReferenceDa
     if dx is None:
         keys: Iterable[str] = GENERIC_SPECIALTIES
     else:
-        keys = [dx.dream_specialty, dx.target_specialty, *(o.specialty for o in dx.pivot_options)]
+        keys = [k for k in (dx.dream_specialty, dx.target_specialty, *(o.specialty for o in dx.pivot_options)) if k]
     rows: list[Specialty] = []
     for key in dict.fromkeys(keys):
         s = catalog[key]
@@ -191,10 +191,11 @@ def decision_chart(profile: Profile | None, dx: Diagnosis | None) -> Chart:
     route = dx.decision if dx is not None else None
     start = "Not in your dream specialty" if profile is not None and profile.outcome in ("matched_other", "soap_unwanted") else "Unmatched, or not in the dream specialty"
     # (id, label, x-centre, y-top, shape, on the reader's route?)
-    both = route is not None
+    first = route is not None  # a reader still gathering the facts is on the first two steps only
+    both = route in ("reattempt", "pivot")
     nodes = [
-        ("start", start, MID, 8, "box", both),
-        ("analyse", "Analyse metrics and application", MID, 70, "box", both),
+        ("start", start, MID, 8, "box", first),
+        ("analyse", "Analyse metrics and application", MID, 70, "box", first),
         ("norms", "Metrics near norms?", MID, 132, "diamond", both),
         ("reattempt", "One more serious reattempt", LEFT, 222, "box", route == "reattempt"),
         ("pivot", "Identify realistic pivot specialties", RIGHT, 222, "box", route == "pivot"),
@@ -207,7 +208,7 @@ def decision_chart(profile: Profile | None, dx: Diagnosis | None) -> Chart:
         ("reassess", "Reassess: a second pivot or another career", RIGHT, 570, "box", False),
     ]
     edges = [
-        ("start", "analyse", None, both),
+        ("start", "analyse", None, first),
         ("analyse", "norms", None, both),
         ("norms", "reattempt", "yes", route == "reattempt"),
         ("norms", "pivot", "no", route == "pivot"),
@@ -230,6 +231,8 @@ def decision_chart(profile: Profile | None, dx: Diagnosis | None) -> Chart:
         title = "The decision path: your route is a serious reattempt"
     elif route == "pivot":
         title = "The decision path: your route is a pivot"
+    elif route == "gather_facts":
+        title = "The decision path: your next step is the analysis"
     else:
         title = "The decision path after an unsuccessful Match"
     description = (
@@ -238,7 +241,8 @@ def decision_chart(profile: Profile | None, dx: Diagnosis | None) -> Chart:
         "If no: identify realistic pivot specialties and take a role in the pivot field. "
         "Both routes then spend 12 to 18 months strengthening the profile, rebuild the application and apply broadly. "
         "Matched? If yes, start residency; if no, reassess: a second pivot or another career."
-        + (f" Your route, highlighted: the {route} branch." if route else "")
+        + (f" Your route, highlighted: the {route} branch." if both else "")
+        + (" Your next step, highlighted: the analysis, before either branch." if route == "gather_facts" else "")
     )
     svg = _Svg("decision", WIDTH, 622, title, description)
 
@@ -334,7 +338,11 @@ def bar_chart(name: str, title: str, description: str, caption: str, rows: list[
 def cohort_charts(rows: list[dict[str, str]], buckets: dict[str, int], labels: dict[str, str]) -> list[Chart]:
     """The cohort's decision split and how often each bucket is flagged."""
     total = len(rows)
-    decisions = [("Reattempt", sum(1 for r in rows if r["decision"] == "reattempt")), ("Pivot", sum(1 for r in rows if r["decision"] == "pivot"))]
+    decisions = [
+        ("Reattempt", sum(1 for r in rows if r["decision"] == "reattempt")),
+        ("Pivot", sum(1 for r in rows if r["decision"] == "pivot")),
+        ("Gather the facts", sum(1 for r in rows if r["decision"] == "gather_facts")),
+    ]
     flagged = [(labels.get(b, b).capitalize(), n) for b, n in buckets.items()]
     return [
         bar_chart(
@@ -358,41 +366,65 @@ def cohort_charts(rows: list[dict[str, str]], buckets: dict[str, int], labels: d
 
 
 def plan_chart(plan: Plan, personal: bool, labels: dict[str, str]) -> Chart:
-    """The plan's phases on a month axis; the repair phase names what the reader's diagnosis flagged."""
-    last = max(p.end for p in plan.phases)
-    left, right, top, row_h = 8, WIDTH - 12, 26, 66
-    height = top + row_h * len(plan.phases) + 44
+    """The plan's phases on the real months, from the as-of month to Match Week of the target Match.
+
+    Each phase's bar covers exactly the months its heading names (the first month's start to the
+    last month's end); a marked line shows when applications can first be sent.
+    """
+    months = plan.length
+    left, right, top, row_h = 8, WIDTH - 12, 30, 62
+    height = top + row_h * len(plan.phases) + 46
 
     def x(month: float) -> float:
-        return left + month * (right - left) / last
+        return left + month * (right - left) / months
 
+    first, last = plan.months[0].label, plan.months[-1].label
     title = "Your plan, month by month" if personal else "The plan, month by month"
     said = []
     for p in plan.phases:
         focus = "; ".join(p.focus) if p.buckets else p.summary
-        said.append(f"months {p.start} to {p.end}, {p.title.lower()}: {focus}")
-    description = "A timeline from Match Week (month 0) to month " + str(last) + ". " + ". ".join(s[0].upper() + s[1:] for s in said) + "."
+        said.append(f"{p.span}, {p.title.lower()}: {focus}")
+    submit = next((m for m in plan.milestones if m.text.startswith("Submit")), None)
+    description = (
+        f"A timeline from {first} to {last}"
+        + (f", Match Week of the {plan.target_match} Match" if plan.target_match else "")
+        + ". " + ". ".join(s[0].upper() + s[1:] for s in said) + "."
+        + (f" Applications can first be sent on {submit.when}{' (an estimate)' if submit.estimate else ''}." if submit else "")
+    )
     svg = _Svg("plan", WIDTH, height, title, description)
-    axis_y = top + row_h * len(plan.phases) + 10
-    for month in range(0, last + 1, 3):
-        svg.add("line", x1=x(month), y1=top - 6, x2=x(month), y2=axis_y, stroke=MUTED, stroke_width=0.5, stroke_opacity=0.6)
-        svg.text(x(month), axis_y + 16, str(month), 11, anchor="middle")
-    svg.text(left, axis_y + 32, "months from Match Week", 11)
-    svg.text(left, 12, "Match Week", 11)
+    axis_y = top + row_h * len(plan.phases) + 8
+    step = 1 if months <= 8 else 2 if months <= 14 else 3
+    for n in range(0, months + 1):
+        if n % step == 0 or n == months:
+            svg.add("line", x1=x(n), y1=top - 4, x2=x(n), y2=axis_y, stroke=MUTED, stroke_width=0.5, stroke_opacity=0.5)
+    for n in range(0, months, step):
+        day = plan.months[n].start
+        label = day.strftime("%b") + (f" {day.year}" if n == 0 or day.month <= step else "")
+        if x(n) + 2 + _text_width(label, 11) <= WIDTH:
+            svg.text(x(n) + 2, axis_y + 16, label, 11)
+    if submit is not None:
+        n = next(i for i, m in enumerate(plan.months) if (m.start.year, m.start.month) == (submit.date.year, submit.date.month))
+        at = x(n + (submit.date.day - 1) / 31)
+        svg.add("line", x1=at, y1=top - 10, x2=at, y2=axis_y, stroke=READER, stroke_width=2)
+        note = "applications open"
+        svg.text(max(0.0, min(at + 4, WIDTH - _text_width(note, 11))), top - 14, note, 11, weight="bold", fill=READER)
     for i, p in enumerate(plan.phases):
         y = top + i * row_h
-        start = x(p.start)
-        # A phase runs from the start of its first month to the end of its last.
-        width = x(min(p.end + 1, last)) - start
-        heading = f"{p.title}, months {p.start} to {p.end}"
-        heading_x = min(start, WIDTH - _text_width(heading, 12.5))
-        svg.text(max(0.0, heading_x), y + 14, heading, 12.5, weight="bold")
-        svg.add("rect", x=start, y=y + 22, width=width, height=16, rx=4, fill=ACCENT, fill_opacity=0.85)
-        if p.buckets:
-            note = "your focus: " + ", ".join(labels.get(b, b) for b in p.buckets)
-        else:
-            note = p.summary
+        start, width = x(p.start), x(p.end + 1) - x(p.start)
+        heading = f"{p.title}, {p.span}"
+        lines = _wrap(heading, WIDTH - 8, 12.5)
+        heading_x = 0.0 if len(lines) > 1 else max(0.0, min(start, WIDTH - _text_width(heading, 12.5)))
+        svg.text(heading_x, y + 12, lines[0], 12.5, weight="bold")
+        svg.add("rect", x=start, y=y + 20, width=max(width, 3), height=14, rx=4, fill=ACCENT, fill_opacity=0.85)
+        note = ("your focus: " + ", ".join(labels.get(b, b) for b in p.buckets)) if p.buckets else p.summary
         for j, line in enumerate(_wrap(note, WIDTH - 8, 11)[:2]):
-            svg.text(left, y + 52 + j * 13, line, 11, weight="bold" if p.buckets else None)
-    caption = f"The {plan.phases[0].start} to {last} month plan" + (", with the repair phase set by your diagnosis." if personal else ".") + " Source: the playbook."
+            svg.text(left, y + 47 + j * 12, line, 11, weight="bold" if p.buckets else None)
+    if plan.target_match:
+        caption = f"The plan from {first} to Match Week of the {plan.target_match} Match" + (
+            ", with the repair phase set by your diagnosis." if personal else "."
+        ) + " Dates from the NRMP and AAMC calendars; those not yet published are estimates. Source: the playbook, step 6."
+    else:
+        caption = f"The next twelve months, from {first}" + (
+            ", with the repair phase set by your diagnosis." if personal else "."
+        ) + " Source: the playbook, step 6."
     return Chart("plan", title, description, caption, svg.render())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import re
@@ -23,6 +24,27 @@ strict_option = click.option(
 )
 
 
+def _as_of(ctx: click.Context, param: click.Parameter, value: str | None):
+    from generator.dates import default_as_of
+
+    if value is None:
+        return default_as_of()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (expected YYYY-MM-DD, such as 2026-04-01)") from None
+
+
+as_of_option = click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    metavar="YYYY-MM-DD",
+    callback=_as_of,
+    help="The date the guide is built for (default: the UTC date of SOURCE_DATE_EPOCH when set, else today's).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="guidebook")
 @click.option("-v", "--verbose", is_flag=True, help="Say what each stage does.")
@@ -40,13 +62,14 @@ def main(verbose: bool) -> None:
 @click.option("--no-pdf", is_flag=True, help="Build the website only.")
 @paper_option
 @strict_option
-def generic(output: Path, site_url: str | None, no_pdf: bool, paper: str, strict: bool) -> None:
+@as_of_option
+def generic(output: Path, site_url: str | None, no_pdf: bool, paper: str, strict: bool, as_of: dt.date) -> None:
     """Build the public edition (every section, no profile) into OUTPUT."""
     from generator.build import Toolkit, build_generic
 
     if site_url and not re.match(r"^https?://[^\s/]+(/\S*)?$", site_url):
         raise click.BadParameter(f"{site_url!r} is not an http or https address", param_hint="--site-url")
-    folder = build_generic(output, Toolkit.load(), site_url=site_url, pdf=not no_pdf, paper=paper, strict=strict)
+    folder = build_generic(output, Toolkit.load(), as_of=as_of, site_url=site_url, pdf=not no_pdf, paper=paper, strict=strict)
     click.echo(f"Built the public edition in {folder}/")
     click.echo(f"  website:  {folder / 'index.html'}")
     if not no_pdf:
@@ -59,13 +82,14 @@ def generic(output: Path, site_url: str | None, no_pdf: bool, paper: str, strict
 @click.option("--no-pdf", is_flag=True, help="Build the website only.")
 @paper_option
 @strict_option
-def build(profile: Path | None, output: Path, no_pdf: bool, paper: str, strict: bool) -> None:
+@as_of_option
+def build(profile: Path | None, output: Path, no_pdf: bool, paper: str, strict: bool, as_of: dt.date) -> None:
     """Build the guide for PROFILE (default: the bundled example profile) into OUTPUT/<id>/."""
     from generator.build import Toolkit, build as build_guide
 
     kit = Toolkit.load()
     path = profile or kit.resources.example_profile
-    built = build_guide(path, output, kit, display=str(path), pdf=not no_pdf, paper=paper, strict=strict)
+    built = build_guide(path, output, kit, as_of=as_of, display=str(path), pdf=not no_pdf, paper=paper, strict=strict)
     click.echo(f"Built the guide for {path if profile else 'the example profile ' + path.name} in {built.folder}/")
     click.echo(f"  website:  {built.folder / 'index.html'}")
     if not no_pdf:
@@ -75,11 +99,12 @@ def build(profile: Path | None, output: Path, no_pdf: bool, paper: str, strict: 
 @main.command()
 @click.argument("profile", type=PROFILE)
 @click.option("--json", "as_json", is_flag=True, help="Print the diagnosis as JSON.")
-def diagnose(profile: Path, as_json: bool) -> None:
-    """Print the diagnosis of PROFILE: buckets, decision, target, program count."""
+@as_of_option
+def diagnose(profile: Path, as_json: bool, as_of: dt.date) -> None:
+    """Print the diagnosis of PROFILE: buckets, decision, target, program count, the Match to aim at."""
     from generator.build import Toolkit, prepare
 
-    guide = prepare(profile, Toolkit.load(), str(profile))
+    guide = prepare(profile, Toolkit.load(), str(profile), as_of=as_of)
     dx = guide.diagnosis
     assert dx is not None
     if as_json:
@@ -116,7 +141,10 @@ def validate(profiles: tuple[Path, ...]) -> None:
 @click.option("--shard", default=None, metavar="K/N", help="Build only share K of N of the cohort (stable across machines).")
 @click.option("--no-pdf", is_flag=True, help="Build the websites only.")
 @paper_option
-def batch(sources: tuple[Path, ...], output: Path, jobs: int | None, force: bool, shard: str | None, no_pdf: bool, paper: str) -> None:
+@as_of_option
+def batch(
+    sources: tuple[Path, ...], output: Path, jobs: int | None, force: bool, shard: str | None, no_pdf: bool, paper: str, as_of: dt.date
+) -> None:
     """Build a guide for every profile in SOURCES (files or folders) into OUTPUT/<id>/, and the cohort page."""
     import os
     import time
@@ -134,14 +162,14 @@ def batch(sources: tuple[Path, ...], output: Path, jobs: int | None, force: bool
         paths = [p for p in paths if cohort.in_shard(p, k, n)]
     kit = Toolkit.load()  # loaded once here; every worker is forked with it in place
     base = cohort.inputs_digest(kit.resources, f"pdf={not no_pdf} paper={paper}")
-    students = cohort.plan(paths, kit.data, output, base, force)
+    students = cohort.plan(paths, kit.data, output, base, force, as_of=as_of)
     jobs = jobs or os.cpu_count() or 1
 
     with click.progressbar(length=len(students), label="Building guides", show_eta=True, show_pos=True, file=sys.stderr,
                            item_show_func=lambda s: s.id or s.path.name if s else None) as bar:
-        cohort.run(students, output, jobs=jobs, pdf=not no_pdf, paper=paper, progress=lambda s: bar.update(1, s), kit=kit)
+        cohort.run(students, output, jobs=jobs, pdf=not no_pdf, paper=paper, as_of=as_of, progress=lambda s: bar.update(1, s), kit=kit)
 
-    cohort.write_cohort(output, cohort.cohort_rows(students), kit)
+    cohort.write_cohort(output, cohort.cohort_rows(students), kit, as_of)
     elapsed = time.perf_counter() - start
 
     for student in students:
@@ -168,6 +196,7 @@ def cohort_command(folders: tuple[Path, ...], output: Path | None) -> None:
     """Merge the cohort tables of batch outputs (for example one per shard) into one cohort page."""
     from generator import batch as cohort
     from generator.build import Toolkit
+    from generator.dates import default_as_of
     from generator.errors import BuildError
 
     dest = output or folders[0]
@@ -175,7 +204,7 @@ def cohort_command(folders: tuple[Path, ...], output: Path | None) -> None:
         rows = cohort.merge_cohorts(folders, dest)
     except (OSError, ValueError) as exc:
         raise BuildError(str(exc)) from None
-    cohort.write_cohort(dest, rows, Toolkit.load())
+    cohort.write_cohort(dest, rows, Toolkit.load(), default_as_of())
     click.echo(f"Merged {len(rows)} students from {len(folders)} folder{'s' if len(folders) != 1 else ''} into {dest / 'cohort.html'}")
 
 
@@ -189,26 +218,47 @@ def schema() -> None:
 
 def format_diagnosis(guide) -> str:
     """The diagnosis as a person reads it in a terminal."""
+    from generator.dates import long_date
     from generator.models import BUCKETS
     from generator.templating import bucket_name
 
-    dx, p, catalog, keeps = guide.diagnosis, guide.profile, guide.data.catalog, guide.data.keeps
-    dream, target = catalog[dx.dream_specialty], catalog[dx.target_specialty]
-    lines = [f"{p.name} ({dx.id}): {dream.name}, {p.outcome.replace('_', ' ')} in the {p.match_year} Match", "", "Diagnosis"]
+    dx, p, data = guide.diagnosis, guide.profile, guide.data
+    catalog, keeps, labels = data.catalog, data.keeps, data.labels
+    dream = catalog[dx.dream_specialty]
+    target = catalog[dx.target_specialty] if dx.target_specialty else None
+    outcome = labels["outcomes"][p.outcome][0].lower() + labels["outcomes"][p.outcome][1:]
+    lines = [
+        f"{p.name} ({dx.id}): {dream.name}, {outcome} in the {p.match_year} Match",
+        f"As of {long_date(dx.cycle.as_of)}",
+        "",
+        "Diagnosis",
+    ]
     for name in BUCKETS:
         bucket = dx.buckets[name]
-        mark = "x" if bucket.flagged else " "
-        tag = " (primary)" if name in dx.primary else ""
+        mark = "x" if bucket.flagged else (" " if bucket.assessed else "?")
+        tag = " (primary)" if name in dx.primary else ("" if bucket.assessed else " (not assessed)")
         lines.append(f"  [{mark}] {bucket_name(name)}{tag}")
         lines += [f"        - {r}" for r in bucket.reasons]
-    decision = f"reattempt {dream.name}" if dx.decision == "reattempt" else f"pivot to {target.name}"
+        if not bucket.assessed:
+            lines.append(f"        - {bucket.not_assessed}")
+    if dx.decision == "gather_facts":
+        decision = "gather the facts first (no reattempt or pivot yet)"
+    elif dx.decision == "reattempt":
+        decision = f"reattempt {dream.name}"
+    else:
+        decision = f"pivot to {target.name}"
     lines += ["", f"Decision: {decision}"]
     lines += [f"  - {r}" for r in dx.decision_reasons]
+    match = f"the {dx.cycle.target_match} Match" if dx.cycle.target_match else "none"
+    lines += ["", f"Match to aim at: {match}" + (" (SOAP is under way)" if dx.cycle.soap_now else "")]
+    lines += [f"  - {r}" for r in dx.cycle.reasons]
     lines += ["", "Pivot options" if dx.decision == "pivot" else "If you change course later"]
     for i, o in enumerate(dx.pivot_options, 1):
         kept = ", ".join(keeps[k] for k in o.keeps)
         lines.append(f"  {i}. {catalog[o.specialty].name}" + (f" (keeps {kept})" if kept else ""))
-    lines += ["", f"Programs to apply to next time: {dx.applications.min}-{dx.applications.max}"]
+    lines += [f"  Note: {n}" for n in dx.pivot_notes]
+    if dx.applications:
+        lines += ["", f"Programs to apply to next time: {dx.applications.min}-{dx.applications.max}"]
     lines += ["", "Sections: " + ", ".join(s.id for s in guide.sections)]
     if dx.missing:
         lines += ["", "Left out of the profile (adding them sharpens the diagnosis): " + ", ".join(dx.missing)]

@@ -70,6 +70,9 @@ class FieldMeta(_Front):
     columns: list[ColumnMeta] = []
     rows: int | list[RowMeta] = 0
     """A table's rows: a count (cells named <field>_<n>_<column>) or labelled rows (<row>_<column>)."""
+    row_labels: str | None = None
+    """An expression giving the labels of a counted table's rows, one per row, for as many rows as it
+    gives (at most `rows`), such as the months of the reader's plan; the cells are still <field>_<n>_<column>."""
 
     @model_validator(mode="after")
     def _table_shape(self) -> "FieldMeta":
@@ -78,14 +81,16 @@ class FieldMeta(_Front):
                 raise ValueError("a table needs `columns` and `rows`")
             if self.prefill:
                 raise ValueError("a table is prefilled per column: put `prefill` on a column")
-        elif self.columns or self.rows:
-            raise ValueError("only a field of kind `table` has `columns` and `rows`")
+            if self.row_labels and not isinstance(self.rows, int):
+                raise ValueError("`row_labels` labels counted rows: give `rows` as the most rows there can be")
+        elif self.columns or self.rows or self.row_labels:
+            raise ValueError("only a field of kind `table` has `columns`, `rows` and `row_labels`")
         return self
 
-    def cell_names(self) -> list[list[str]]:
-        """The field name of every cell, row by row."""
+    def cell_names(self, count: int | None = None) -> list[list[str]]:
+        """The field name of every cell, row by row (the first COUNT rows of a counted table)."""
         if isinstance(self.rows, int):
-            keys = [f"{self.id}_{n}" for n in range(1, self.rows + 1)]
+            keys = [f"{self.id}_{n}" for n in range(1, min(self.rows, count or self.rows) + 1)]
         else:
             keys = [r.id for r in self.rows]
         return [[f"{key}_{c.id}" for c in self.columns] for key in keys]
@@ -360,6 +365,9 @@ def _load_worksheet(path: Path, env: jinja2.Environment) -> WorksheetSource:
         for i, f in enumerate(meta.fields)
         if f.prefill
     }
+    for i, f in enumerate(meta.fields):
+        if f.row_labels:
+            prefills[f"{f.id}:rows"] = Condition(env, f.row_labels, Located(path, doc.where(("fields", i, "row_labels"))[0]))
     for i, f in enumerate(meta.fields):
         for j, c in enumerate(f.columns):
             if c.prefill:

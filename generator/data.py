@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, ValidationInfo
 from pydantic_core import PydanticCustomError
 
+from generator.dates import Calendar, CalendarFile
 from generator.errors import InputError, Problem, field_path
 from generator.schema import check, normalise, suggest
 from generator.yamlfile import Document, read_yaml
@@ -65,6 +66,13 @@ class Rate(_Data):
     verified: bool
 
 
+class Count(_Data):
+    value: int
+    source: SourceRef
+    year: int
+    verified: bool
+
+
 class Research(_Data):
     matched: float
     unmatched: float | None = None
@@ -87,6 +95,8 @@ class Specialty(_Data):
     name: str
     short_name: str | None = None
     """For charts and tables where the full name does not fit."""
+    spoken_name: str | None = None
+    """How applicants name it aloud, where that is not the name in lower case: ENT, OB/GYN, PM&R."""
     aliases: list[str] = []
     match: Literal["nrmp_main", "sf_match", "aua_match"]
     step2_ck: Step2 | None
@@ -99,11 +109,22 @@ class Specialty(_Data):
     lifestyle: Literal["intense", "balanced", "controllable"]
     features: list[str]
     pivots: list[Pivot]
+    applications_per_applicant: Count | None = None
+    """Mean applications per applicant to this specialty in the latest cycle with a sourced figure."""
+    img_share_pct: Rate | None = None
+    """Share of the specialty's filled first-year positions that went to international graduates: how open it is to them."""
+    advanced_positions: bool = False
+    """Whether the Main Residency Match offers advanced (PGY-2) positions in it, entered after a separate first year."""
 
 
     @property
     def label(self) -> str:
         return self.short_name or self.name
+
+    @property
+    def spoken(self) -> str:
+        """The name as an applicant says it in an interview answer or a statement."""
+        return self.spoken_name or self.name.lower()
 
 
 class SpecialtyFile(_Data):
@@ -128,10 +149,12 @@ class QualityRules(_Data):
 class StrategyRules(_Data):
     backup_tiers: list[Tier]
     flag_at: int
+    under_applied_share: float
 
 
 class RedFlagRules(_Data):
     img_years_since_graduation: int
+    img_us_clinical_months: int
 
 
 class DecisionRules(_Data):
@@ -144,6 +167,7 @@ class DecisionRules(_Data):
     early_years: int
     no_time_tiers: list[Tier]
     long_shot_with_red_flag: bool
+    img_counterbalance: list[str]
 
 
 class PrimaryRules(_Data):
@@ -162,6 +186,30 @@ class RankingRules(_Data):
     lifestyle_match: int
     tier_bonus: dict[Tier, int]
     score_gap_penalty: int
+    img_share_margin: float
+
+
+class TypeRanges(_Data):
+    floor_types: list[Literal["us_md", "us_do", "img"]]
+    spread: float
+
+
+class MonthsToShow(_Data):
+    pivot: int
+    reattempt: int
+    metrics: int
+    metrics_research: int
+    application_quality: int
+    strategy: int
+    red_flags: int
+    img_us_clinical: int
+
+
+class CycleRules(_Data):
+    source: str
+    months_to_show: MonthsToShow
+    research_levels: list[Level]
+    after_soap_days: int
 
 
 class Rules(_Data):
@@ -174,6 +222,8 @@ class Rules(_Data):
     primary: PrimaryRules
     weights: dict[str, int]
     applications: dict[Tier, Range]
+    applications_by_type: TypeRanges
+    cycle: CycleRules
     pivot_ranking: RankingRules
 
 
@@ -214,16 +264,22 @@ class ReferenceData:
     catalog: Catalog
     keeps: dict[str, str]
     """Keep vocabulary: key -> label."""
+    vocabulary: Vocabulary
+    """The keep words with their aliases, for reading profiles."""
+    keep_talk: dict[str, str]
+    """Keep vocabulary: key -> how an applicant says it aloud."""
     facts: dict[str, Any]
     rules: Rules
     labels: dict[str, dict[str, str]]
     """Words for the profile's coded values (outcomes, roles, red flags, ...)."""
     plan: PlanFile
     """The phases of the 12-18 month plan."""
+    calendar: Calendar
+    """Every Match year's dates, published or estimated."""
 
     @cached_property
     def validation_context(self) -> dict[str, Any]:
-        return {"catalog": self.catalog, "keeps": self.keeps}
+        return {"catalog": self.catalog, "keeps": self.vocabulary}
 
 
 def load_reference_data(folder: Path) -> ReferenceData:
@@ -248,27 +304,72 @@ def load_reference_data(folder: Path) -> ReferenceData:
     problems += more
     if table is not None and keeps is not None:
         problems += _cross_check(spec_doc, table, set(keeps.root))
+    calendar_doc = read_yaml(folder / "calendar.yaml", what="data file", own=True)
+    calendar, more = check(calendar_doc, CalendarFile)
+    problems += more
+    if calendar is not None:
+        problems += _check_calendar(calendar_doc, calendar)
     if problems:
         raise InputError(problems)
     assert keeps is not None and rules is not None and table is not None and labels is not None and plan is not None
+    assert calendar is not None
     log.debug("reference data: %d specialties", len(table.specialties))
     return ReferenceData(
         catalog=Catalog(table.specialties, table.sources),
-        keeps=dict(keeps.root),
+        keeps={key: word.label for key, word in keeps.root.items()},
+        vocabulary=Vocabulary(keeps.root),
+        keep_talk={key: word.spoken for key, word in keeps.root.items()},
         facts=facts_doc.data,
         rules=rules,
         labels=labels.model_dump(),
         plan=plan,
+        calendar=Calendar(calendar),
     )
 
 
-class _KeepsFile(RootModel[dict[str, str]]):
+class Keep(_Data):
+    label: str
+    """Completes "a field that keeps ..."."""
+    spoken: str
+    """How an applicant says it aloud: "seeing patients in clinic"."""
+    aliases: list[str] = []
+    """Other words a profile may use: abbreviations and the playbook's shorthand."""
+
+
+class _KeepsFile(RootModel[dict[Annotated[str, Field(pattern=r"^[a-z][a-z_]*$")], Keep]]):
     model_config = ConfigDict(strict=True)
+
+
+class Vocabulary:
+    """The keep words, looked up by key or alias ("MSK focus", "OR time"), with a did-you-mean."""
+
+    def __init__(self, words: dict[str, Keep]):
+        self.labels = {key: word.label for key, word in words.items()}
+        self._names: dict[str, str] = {}
+        for key, word in words.items():
+            for name in (key, *word.aliases):
+                self._names.setdefault(normalise(name), key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.labels
+
+    def keys(self) -> list[str]:
+        return list(self.labels)
+
+    def resolve(self, text: str) -> str | None:
+        return self._names.get(normalise(text))
+
+    def suggest(self, text: str) -> str | None:
+        guess = suggest(text, [*self._names])
+        return self._names[normalise(guess)] if guess else None
 
 
 class _LabelsFile(_Data):
     outcomes: dict[str, str]
     applicant_types: dict[str, str]
+    visas: dict[str, str]
+    exams: dict[str, str]
+    decisions: dict[str, str]
     red_flags: dict[str, str]
     roles: dict[str, str]
     buckets: dict[str, str]
@@ -277,9 +378,8 @@ class _LabelsFile(_Data):
 
 
 class PlanPhase(_Data):
-    id: str
-    start: Annotated[int, Field(ge=0, le=36)]
-    end: Annotated[int, Field(ge=0, le=36)]
+    id: Literal["debrief", "repair", "visibility", "prepare", "apply", "rank"]
+    """Where the phase falls is set by generator/plan.py from the calendar, by this id."""
     title: str
     focus: str
     steps: list[str] = []
@@ -293,6 +393,42 @@ class PlanFile(_Data):
 
 class _SourcesOnly(_Data):
     sources: dict[str, Source]
+
+
+def _check_calendar(doc: Document, calendar: CalendarFile) -> list[Problem]:
+    """Every source named exists, and each published year's dates fall in order."""
+    from generator.dates import EVENTS
+
+    problems: list[Problem] = []
+
+    def problem(path: tuple, message: str) -> None:
+        line, column = doc.where(path)
+        problems.append(Problem(doc.file, line, column, field_path(path), message))
+
+    if calendar.pattern.source not in calendar.sources:
+        problem(("pattern", "source"), f"unknown source {calendar.pattern.source!r} (expected one of: {', '.join(calendar.sources)})")
+    for key, entry in calendar.years.items():
+        year = key
+        for event in (*EVENTS, "soap_rounds"):
+            given = getattr(entry, event)
+            if given is not None and given.source not in calendar.sources:
+                guess = suggest(given.source, calendar.sources)
+                problem(("years", year, event, "source"), f"unknown source {given.source!r} (expected one of: {', '.join(calendar.sources)})"
+                        + (f"; did you mean {guess!r}?" if guess else ""))
+    if problems:
+        return problems
+    cal = Calendar(calendar)
+    for year, entry in calendar.years.items():
+        dates = cal[int(year)].dates
+        order = [e for e in EVENTS if e not in ("interviews_to",)]
+        for before, after in zip(order, order[1:]):
+            if dates[before].date > dates[after].date and (getattr(entry, before) or getattr(entry, after)):
+                event = after if getattr(entry, after) else before
+                problem(("years", year, event), f"{dates[before].name} ({dates[before].date}) falls after {dates[after].name} ({dates[after].date})")
+        match_day = dates["match_day"].date
+        if match_day.weekday() != 4 and entry.match_day:
+            problem(("years", year, "match_day"), f"{match_day} is not a Friday (expected Match Day on a Friday)")
+    return problems
 
 
 def _cross_check(doc: Document, table: SpecialtyFile, keeps: set[str]) -> list[Problem]:

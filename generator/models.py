@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 BUCKETS = ("metrics", "application_quality", "strategy", "red_flags")
 """The four reasons an application falls short, in the order the guide presents them."""
 
-Decision = Literal["reattempt", "pivot"]
+Decision = Literal["reattempt", "pivot", "gather_facts"]
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,10 @@ class Bucket:
     """Weak points found, each a sentence a person can check against the cited figure."""
     weight: int = 0
     """Sum of the weak points' weights; ranks the primary buckets."""
+    assessed: bool = True
+    """False when the profile lacks what judging the bucket needs: "not flagged" then means "not known"."""
+    not_assessed: str = ""
+    """Why the bucket could not be judged, and what would let it be."""
 
 
 @dataclass(frozen=True)
@@ -39,42 +44,103 @@ class Applications:
 
 
 @dataclass(frozen=True)
+class Holding:
+    """A position the reader holds for the coming year (or, an advanced one, the year after)."""
+
+    kind: Literal["categorical", "preliminary", "advanced"]
+    specialty: str | None
+    """Specialty key; None when the profile does not say (or a transitional year)."""
+    starts: dt.date
+    ends: dt.date | None
+    """The last day of a preliminary year; None for a position that runs to the end of training."""
+    through_soap: bool = False
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """Which Match to aim at, on the real calendar."""
+
+    as_of: dt.date
+    """The date the guide is built for."""
+    last_match: int
+    """The Match that just ended (the profile's match_year)."""
+    next_match: int
+    """The first Match whose applications are still on time on the as-of date."""
+    target_match: int | None
+    """The Match aimed at: the next one or the one after; None when no new Match is needed or chosen yet."""
+    reasons: tuple[str, ...]
+    phase: Literal["soap", "after_soap", "before_eras", "eras_open", "submission"]
+    """The part of the Match year the as-of date falls in."""
+    soap_now: bool
+    """The guide is built during SOAP, for a reader who can take part."""
+    months_left: int
+    """Calendar months from the as-of date to the first day applications for the next Match can be sent."""
+    months_needed: int | None
+    """Months the work before the next application takes to show; None when no Match is aimed at."""
+
+    def stamp(self) -> str:
+        """What the guide's date-dependent content depends on: the phase and the month (the day during SOAP)."""
+        when = self.as_of.isoformat() if self.phase == "soap" else self.as_of.strftime("%Y-%m")
+        return f"{self.phase} {when} {self.target_match}"
+
+
+@dataclass(frozen=True)
 class Diagnosis:
     """Why the application fell short, and what to do next."""
 
     id: str
     outcome: str
+    applicant_type: str
     dream_specialty: str
     buckets: dict[str, Bucket]
     primary: tuple[str, ...]
     """The one or two buckets that matter most; empty when nothing is flagged."""
     decision: Decision
     decision_reasons: tuple[str, ...]
-    target_specialty: str
+    target_specialty: str | None
+    """The specialty aimed at; None when the decision is to gather the facts first."""
     pivot_options: tuple[PivotOption, ...]
-    applications: Applications
+    pivot_notes: tuple[str, ...]
+    """What the reader should know about the ranking (the basis used for an IMG, a first option far above the score)."""
+    applications: Applications | None
+    """Programs to apply to next time; None without a target Match."""
     missing: tuple[str, ...]
     """Field paths the profile left out that would sharpen the diagnosis."""
     years_since_graduation: int
     step2_gap: int | None
     """The dream's matched mean minus the applicant's Step 2 CK (positive: below the mean)."""
+    holding: Holding | None
+    cycle: Cycle
 
     @property
     def flagged(self) -> list[str]:
         return [name for name in BUCKETS if self.buckets[name].flagged]
 
+    @property
+    def unassessed(self) -> list[str]:
+        return [name for name in BUCKETS if not self.buckets[name].assessed]
+
     def to_json(self, sections: list[str]) -> dict[str, Any]:
         """The `guidebook diagnose --json` document."""
         return {
             "id": self.id,
+            "as_of": self.cycle.as_of.isoformat(),
             "outcome": self.outcome,
-            "buckets": {name: {"flagged": b.flagged, "reasons": list(b.reasons)} for name, b in self.buckets.items()},
+            "buckets": {
+                name: {"flagged": b.flagged, "assessed": b.assessed, "reasons": list(b.reasons)}
+                | ({"not_assessed": b.not_assessed} if not b.assessed else {})
+                for name, b in self.buckets.items()
+            },
             "primary": list(self.primary),
             "decision": self.decision,
             "decision_reasons": list(self.decision_reasons),
             "target_specialty": self.target_specialty,
+            "target_match": self.cycle.target_match,
+            "cycle_reasons": list(self.cycle.reasons),
+            "soap_now": self.cycle.soap_now,
             "pivot_options": [{"specialty": o.specialty, "keeps": list(o.keeps)} for o in self.pivot_options],
-            "applications": {"min": self.applications.min, "max": self.applications.max},
+            "pivot_notes": list(self.pivot_notes),
+            "applications": {"min": self.applications.min, "max": self.applications.max} if self.applications else None,
             "missing": list(self.missing),
             "sections": list(sections),
         }

@@ -23,7 +23,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 ApplicantType = Literal["us_md", "us_do", "img"]
-Outcome = Literal["unmatched", "matched_other", "soap_unwanted", "unmatched_after_soap"]
+Outcome = Literal["unmatched", "matched_other", "soap_unwanted", "unmatched_after_soap", "prelim_only", "advanced_only"]
 ProgramList = Literal["broad", "narrow"]
 Statement = Literal["generic", "specific"]
 RedFlag = Literal["remediation", "leave_of_absence", "professionalism", "visa", "social_media"]
@@ -31,8 +31,12 @@ Role = Literal["none", "prelim", "transitional", "research", "clinical_job", "no
 Lifestyle = Literal["intense", "balanced", "controllable"]
 Risk = Literal["low", "medium", "high"]
 Geography = Literal["flexible", "regional", "fixed"]
+Exam = Literal["step1", "step2_ck", "step2_cs", "step3", "level1", "level2_ce", "level2_pe", "level3"]
+Visa = Literal["not_needed", "j1", "h1b", "either"]
 
-OUTCOMES_WITH_POSITION = ("matched_other", "soap_unwanted")
+OUTCOMES_WITH_POSITION = ("matched_other", "soap_unwanted", "prelim_only", "advanced_only")
+"""Outcomes in which the applicant holds a position for the coming year (or the one after it)."""
+OUTCOMES_UNPLACED = ("unmatched", "unmatched_after_soap")
 
 
 def _specialty(value: str, info: ValidationInfo) -> str:
@@ -51,13 +55,16 @@ def _specialty(value: str, info: ValidationInfo) -> str:
 
 def _keep(value: str, info: ValidationInfo) -> str:
     vocabulary = (info.context or {}).get("keeps")
-    if vocabulary is not None and value not in vocabulary:
+    if vocabulary is None:
+        return value
+    key = vocabulary.resolve(value)
+    if key is None:
         raise PydanticCustomError(
             "unknown_keep",
             "unknown word {given!r}",
-            {"given": value, "choices": sorted(vocabulary)},
+            {"given": value, "choices": vocabulary.keys(), "suggestion": vocabulary.suggest(value)},
         )
-    return value
+    return key
 
 
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -140,6 +147,10 @@ class Scores(_Part):
     """COMLEX-USA Level 2-CE score, 9-999."""
     exam_failures: _count(20) | None = None
     """Failed attempts on any USMLE Step or COMLEX level, 0 or more."""
+    failed_exams: list[Exam] | None = Field(default=None, max_length=20)
+    """Which exam each failed attempt was on, one entry per attempt (step1, step2_ck, step2_cs, step3, level1, level2_ce, level2_pe, level3); [] means none."""
+    step3_passed: bool | None = None
+    """Whether USMLE Step 3 has been passed (an H-1B visa for residency needs it)."""
 
 
 class Application(_Part):
@@ -176,6 +187,17 @@ class Situation(_Part):
     """Extra years (0-2) the applicant can afford before residency."""
 
 
+class International(_Part):
+    """What an international medical graduate's application also turns on."""
+
+    ecfmg_certified: bool | None = None
+    """Whether the ECFMG certificate has been issued."""
+    us_clinical_months: _count(120) | None = None
+    """Months of hands-on US clinical experience (not observerships), 0 or more."""
+    visa: Visa | None = None
+    """not_needed (a US citizen or permanent resident), j1, h1b, or either (sponsorship needed, type not settled)."""
+
+
 class Preferences(_Part):
     """What the applicant wants from a career."""
 
@@ -209,7 +231,9 @@ class Profile(_Part):
     id: Annotated[str, StringConstraints(max_length=64, pattern=ID_PATTERN), BeforeValidator(_id)] | None = None
     """Names the output folder: lower-case letters a-z, digits and single '-'. Default: the file name's stem."""
     matched_specialty: SpecialtyKey | None = None
-    """The specialty matched into, for matched_other and soap_unwanted."""
+    """The specialty matched into: for matched_other and soap_unwanted the position held; for prelim_only the
+    preliminary year's field (internal_medicine, general_surgery; left out for a transitional year); for
+    advanced_only the advanced position's field."""
     previous_attempts: _count(10) | None = None
     """Earlier cycles already spent applying to the dream specialty."""
     scores: Scores = Field(default_factory=Scores)
@@ -220,12 +244,14 @@ class Profile(_Part):
     """Any of remediation, leave_of_absence, professionalism, visa, social_media; [] means none."""
     situation: Situation = Field(default_factory=Situation)
     """The applicant's situation now."""
+    img: International = Field(default_factory=International)
+    """International graduates only: ECFMG certification, US clinical experience, visa."""
     preferences: Preferences = Field(default_factory=Preferences)
     """What the applicant wants."""
     advisor_note: Annotated[str, StringConstraints(max_length=4000)] | None = None
     """Free text from the advisor, shown in a callout on the first page."""
 
-    @field_validator("scores", "application", "situation", "preferences", mode="before")
+    @field_validator("scores", "application", "situation", "img", "preferences", mode="before")
     @classmethod
     def _null_part_is_empty(cls, value: Any) -> Any:
         return {} if value is None else value
@@ -233,3 +259,19 @@ class Profile(_Part):
     @property
     def years_since_graduation(self) -> int:
         return self.match_year - self.graduation_year
+
+    @property
+    def needs_visa(self) -> bool | None:
+        """Whether the applicant needs visa sponsorship; None when the profile does not say."""
+        if self.img.visa is not None:
+            return self.img.visa != "not_needed"
+        if self.red_flags is not None:
+            return "visa" in self.red_flags
+        return None
+
+    @property
+    def failures(self) -> int | None:
+        """Failed exam attempts: the count, or the length of the list of failed exams."""
+        if self.scores.exam_failures is not None:
+            return self.scores.exam_failures
+        return len(self.scores.failed_exams) if self.scores.failed_exams is not None else None

@@ -77,6 +77,7 @@ def render_site(
         fact_sources=[{**f, "age": _age(f["year"], this_year)} for f in _fact_sources(data.facts)],
         age=lambda year: _age(year, this_year),
         rules_source=data.rules.source,
+        calendar_sources=[{"cite": c.cite, "title": c.title} for c in data.calendar.sources.values()],
         specialties=list(data.catalog),
         **neighbours(len(order) - 1),
     )

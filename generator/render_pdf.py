@@ -64,10 +64,13 @@ class WorkbookRenderer:
         title = f"Match Pivot Guidebook: workbook for {guide.built_for}"
         subject = "A personal plan after the residency Match"
         if guide.diagnosis is not None:
-            dream = view["dream"].name
-            subject = (
-                f"Reattempt plan for {dream}" if guide.diagnosis.decision == "reattempt" else f"Pivot plan from {dream} to {view['target'].name}"
-            )
+            dream, decision = view["dream"].name, guide.diagnosis.decision
+            if decision == "reattempt":
+                subject = f"Reattempt plan for {dream}"
+            elif decision == "pivot":
+                subject = f"Pivot plan from {dream} to {view['target'].name}"
+            else:
+                subject = f"First steps after the Match: the facts behind {dream}"
         return render_page(self._env, "workbook/workbook.html", {**view, "title": title, "author": guide.built_for, "subject": subject})
 
     def stylesheets(self, paper: str) -> list:

@@ -240,6 +240,9 @@ def _value_message(
         noun = {"unknown_specialty": "specialty", "unknown_keep": "word"}.get(kind, "choice")
         if kind == "unknown_specialty":
             expected = "expected a specialty key or common name, such as " + ", ".join(choices[:6]) + ", ..."
+        elif kind == "unknown_keep":
+            # The whole vocabulary: a list cut short can hide the very word that was meant.
+            expected = "expected one of the keep words: " + ", ".join(choices) + "; or a usual short form such as MSK, OR time or ICU (docs/profile.md lists them all)"
         elif len(choices) > 12:
             expected = "expected one of: " + ", ".join(choices[:12]) + ", ..."
         else:

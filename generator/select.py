@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from types import SimpleNamespace
 from typing import Any
@@ -15,37 +16,54 @@ from generator.content import Condition, Library, SectionSource, WorksheetSource
 from generator.data import ReferenceData
 from generator.errors import ContentError
 from generator.models import Cell, Column, Diagnosis, Section, TableRow, Worksheet, WorksheetField
-from generator.plan import personal_plan
+from generator.plan import build_plan
 from generator.profile import Profile
 from generator.templating import MarkdownText, UnsafeURL, md_escape, render_markdown
 
 log = logging.getLogger(__name__)
 
 
-def reader_context(profile: Profile | None, dx: Diagnosis | None, data: ReferenceData) -> dict[str, Any]:
+def reader_context(profile: Profile | None, dx: Diagnosis | None, data: ReferenceData, *, as_of: dt.date) -> dict[str, Any]:
     """The variables content templates see (documented in docs/content.md)."""
-    catalog = data.catalog
+    catalog, cal = data.catalog, data.calendar
+    if profile is not None and dx is not None:
+        last, coming, target_match = dx.cycle.last_match, dx.cycle.next_match, dx.cycle.target_match
+    else:  # the public edition: the Match that ended last, and the next one still open to applications
+        last = cal.last_match(as_of)
+        coming = cal.cycle_on_time(as_of, last)
+        target_match = coming
     base = {
         "facts": data.facts,
         "rules": data.rules,
         "labels": data.labels,
+        "talk": data.keep_talk,
         "specialties": catalog.by_key,
         "generic": profile is None,
-        "plan": personal_plan(dx if profile is not None else None, data.plan),
+        "as_of": as_of,
+        "calendar": cal,
+        "last_match": cal[last],
+        "next_match": cal[coming],
+        "after_next_match": cal[coming + 1],
+        "target_match": cal[target_match] if target_match else None,
+        "plan": build_plan(dx if profile is not None else None, data.plan, cal, as_of, target_match),
     }
     if profile is None or dx is None:
-        return {**base, "p": None, "dx": None, "dream": None, "target": None, "matched": None}
+        return {**base, "p": None, "dx": None, "dream": None, "target": None, "matched": None, "cycle": None}
     view = SimpleNamespace(
         buckets=dx.buckets,
         flagged=dx.flagged,
+        unassessed=dx.unassessed,
         primary=list(dx.primary),
         decision=dx.decision,
         decision_reasons=list(dx.decision_reasons),
         pivot_options=[SimpleNamespace(specialty=catalog[o.specialty], keeps=list(o.keeps)) for o in dx.pivot_options],
+        pivot_notes=list(dx.pivot_notes),
         applications=dx.applications,
         years_since_graduation=dx.years_since_graduation,
         step2_gap=dx.step2_gap,
         missing=list(dx.missing),
+        holding=dx.holding,
+        cycle=dx.cycle,
     )
     matched = catalog[profile.matched_specialty] if profile.matched_specialty else None
     return {
@@ -53,8 +71,9 @@ def reader_context(profile: Profile | None, dx: Diagnosis | None, data: Referenc
         "p": profile,
         "dx": view,
         "dream": catalog[dx.dream_specialty],
-        "target": catalog[dx.target_specialty],
+        "target": catalog[dx.target_specialty] if dx.target_specialty else None,
         "matched": matched,
+        "cycle": dx.cycle,
     }
 
 
@@ -90,9 +109,11 @@ def select_content(
     data: ReferenceData,
     library: Library,
     md: MarkdownIt,
+    *,
+    as_of: dt.date,
 ) -> tuple[list[Section], list[tuple[str, str]]]:
     """The sections for this reader (all of them in the generic edition), rendered; and those left out."""
-    context = reader_context(profile, dx, data)
+    context = reader_context(profile, dx, data, as_of=as_of)
     chosen: dict[str, str] = {}
 
     def example(slot: str) -> MarkdownText:
@@ -196,6 +217,19 @@ def _worksheet(source: WorksheetSource, context: dict[str, Any], md: MarkdownIt)
             return None
         return evaluate(source.prefills[key], context)
 
+    def row_labels(f: Any) -> list[str | None]:
+        """A table's row labels: its labelled rows, or those its `row_labels` expression gives (also in the public edition)."""
+        if not isinstance(f.rows, int):
+            return [r.label for r in f.rows]
+        if not f.row_labels:
+            return [None] * f.rows
+        key = f"{f.id}:rows"
+        labels = evaluate(source.prefills[key], context)
+        if not isinstance(labels, (list, tuple)) or not labels:
+            where = source.prefills[key].where
+            raise ContentError(where.path, f"row_labels must give a list of labels, one per row, not {labels!r}", where.line)
+        return [str(label) for label in labels][: f.rows]
+
     fields = []
     for f in source.meta.fields:
         if f.kind != "table":
@@ -209,9 +243,9 @@ def _worksheet(source: WorksheetSource, context: dict[str, Any], md: MarkdownIt)
                 where = source.prefills[key].where
                 raise ContentError(where.path, f"the prefill of column {c.id!r} must give a list, one value per row, not {values!r}", where.line)
             columns.append((c, [_prefill_text(v) for v in values or []]))
-        labels = [None] * f.rows if isinstance(f.rows, int) else [r.label for r in f.rows]
+        labels = row_labels(f)
         rows = []
-        for n, (names, label) in enumerate(zip(f.cell_names(), labels)):
+        for n, (names, label) in enumerate(zip(f.cell_names(len(labels)), labels)):
             row_name = label or f"{f.label}, row {n + 1}"
             cells = tuple(
                 Cell(name, c.kind, f"{row_name}: {c.label}", values[n] if n < len(values) else None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime as dt
 import itertools
 import typing
 from html.parser import HTMLParser
@@ -177,27 +178,60 @@ _SCENARIOS: list[dict[str, Any]] = [
     {"dream_specialty": "family_medicine", "application.backup_specialty": None},
     {"dream_specialty": "internal_medicine", "scores.step2_ck": 230, "application.backup_specialty": None},
     {"scores": {}, "application": {}, "situation": {}, "preferences": {}},
+    {"scores.step2_ck": REMOVE, "scores.comlex2_ce": 600},
+    {"scores.exam_failures": 2, "scores.failed_exams": ["step1", "step1"], "scores.step3_passed": False},
+    {"graduation_year": 2020, "situation.current_role": "non_clinical", "red_flags": ["visa"]},
 ]
+
+# What an international graduate can add (the `img` part), applied in turn to the IMG profiles.
+_IMG_PARTS: list[dict[str, Any]] = [
+    {},
+    {"img": {"ecfmg_certified": True, "us_clinical_months": 0, "visa": "j1"}},
+    {"img": {"ecfmg_certified": False, "us_clinical_months": 6, "visa": "h1b"}},
+    {"img": {"ecfmg_certified": True, "us_clinical_months": 12, "visa": "either"}},
+    {"img": {"visa": "not_needed", "us_clinical_months": 2}},
+]
+
+# Dates across the Match year, for profiles of the 2026 Match: SOAP week, just after it, spring, the
+# ERAS season, the submission window, and after programs have begun reviewing (the Match after next).
+AS_OF_DATES = (
+    dt.date(2026, 3, 16), dt.date(2026, 3, 19), dt.date(2026, 3, 20), dt.date(2026, 3, 30), dt.date(2026, 4, 15),
+    dt.date(2026, 6, 15), dt.date(2026, 9, 10), dt.date(2026, 10, 15), dt.date(2027, 1, 15), dt.date(2026, 8, 1),
+)
 
 
 def _contexts(data: ReferenceData) -> Iterator[dict[str, Any]]:
     roles, risks, geographies = typing.get_args(Role), typing.get_args(Risk), typing.get_args(Geography)
+    dates = itertools.cycle(AS_OF_DATES)
+    img_parts = itertools.cycle(_IMG_PARTS)
     for outcome, kind, scenario in itertools.product(typing.get_args(Outcome), typing.get_args(ApplicantType), _SCENARIOS):
         for role, risk, geography in zip(roles, itertools.cycle(risks), itertools.cycle(geographies)):
             raw = with_changes(UNREMARKABLE, scenario)
             raw.update(outcome=outcome, applicant_type=kind)
             raw.setdefault("situation", {})["current_role"] = role
             raw.setdefault("preferences", {}).update(risk_tolerance=risk, geography=geography)
+            if kind == "img":
+                raw.update(copy.deepcopy(next(img_parts)))
+                if raw.get("img", {}).get("visa") == "not_needed" and "visa" in (raw.get("red_flags") or []):
+                    raw["img"]["visa"] = "j1"
             if outcome in ("matched_other", "soap_unwanted"):
                 # A field that is not among the dream's usual pivots, as often happens after SOAP.
                 raw["matched_specialty"] = "psychiatry" if raw["dream_specialty"] != "psychiatry" else "pathology"
+            elif outcome == "prelim_only":
+                raw["matched_specialty"] = "internal_medicine" if role != "transitional" else REMOVE
+            elif outcome == "advanced_only":
+                raw["matched_specialty"] = raw["dream_specialty"] if role == "research" else "anesthesiology"
+            if raw.get("matched_specialty") is REMOVE:
+                del raw["matched_specialty"]
+            as_of = next(dates)
             profile = Profile.model_validate(raw, context=data.validation_context)
-            dx = diagnose(profile, data)
-            yield reader_context(profile, dx, data)
+            dx = diagnose(profile, data, as_of=as_of)
+            yield reader_context(profile, dx, data, as_of=as_of)
     # Every dream-to-pivot pair, as the target of a pivot.
     for specialty in data.catalog:
         raw = with_changes(UNREMARKABLE, {"dream_specialty": specialty.key, "scores.exam_failures": 2, "application.backup_specialty": None})
         profile = Profile.model_validate(raw, context=data.validation_context)
-        dx = diagnose(profile, data)
+        as_of = dt.date(2026, 4, 15)
+        dx = diagnose(profile, data, as_of=as_of)
         for pivot in specialty.pivots:
-            yield reader_context(profile, dataclasses.replace(dx, decision="pivot", target_specialty=pivot.specialty), data)
+            yield reader_context(profile, dataclasses.replace(dx, decision="pivot", target_specialty=pivot.specialty), data, as_of=as_of)

@@ -57,6 +57,36 @@ def md_escape(value: Any) -> Markup:
     return Markup(_MD_SPECIAL.sub(r"\\\1", text))
 
 
+def cite(figure: Any) -> str:
+    """A figure's or a date's short citation, marked where the data says it was not verified.
+
+    A figure (a specialty's Step 2 CK mean, say) gives "NRMP 2024" or "NRMP 2024, unverified"; a
+    date of the calendar gives its source, or "estimate" when it comes from the yearly pattern.
+    """
+    if isinstance(figure, dict):  # a group of facts.yaml
+        source, verified = figure.get("source", ""), figure.get("verified")
+        return source if verified is not False else f"{source}, unverified"
+    if getattr(figure, "estimate", False):
+        return "estimate from the yearly pattern"
+    source = getattr(figure, "source", None) or getattr(figure, "cite", "")
+    return source if getattr(figure, "verified", True) else f"{source}, unverified"
+
+
+def _day(value: Any) -> Any:
+    """A calendar event (with `.date`) or a date."""
+    return getattr(value, "date", value)
+
+
+def _long_date(value: Any) -> str:
+    day = _day(value)
+    return f"{day.day} {day.strftime('%B %Y')}"
+
+
+def _weekday_date(value: Any) -> str:
+    day = _day(value)
+    return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
+
+
 def bucket_name(key: str) -> str:
     return key.replace("_", " ")
 
@@ -132,6 +162,10 @@ def content_environment(keeps: dict[str, str], catalog: Any) -> SandboxedEnviron
         keep_labels=lambda keys: [keeps.get(k, k.replace("_", " ")) for k in (keys or ())],
         specialty_name=lambda key: catalog[key].name,
         lookup=lambda key, mapping: mapping.get(key, key),
+        long_date=_long_date,
+        weekday_date=_weekday_date,
+        month_name=lambda day: _day(day).strftime("%B %Y"),
+        cite=cite,
     )
     return attach_code_cache(env)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,6 +17,7 @@ def guide_view(guide: Guide) -> dict[str, Any]:
         "sections": guide.sections,
         "skipped": guide.skipped,
         "date": guide.date,
+        "prepared": _long(guide.date),  # the date the guide was prepared for, as a reader writes it
         "p": p,
         "dx": dx,
         "dream": None,
@@ -24,11 +26,14 @@ def guide_view(guide: Guide) -> dict[str, Any]:
         "missing": [],
         "advisor_paragraphs": [],
         "outcome_text": "",
+        "cycle": dx.cycle if dx is not None else None,
+        "route": _route(dx),
+        "decision_label": data.labels["decisions"][dx.decision] if dx is not None else "",
     }
     if p is not None and dx is not None:
         view.update(
             dream=catalog[dx.dream_specialty],
-            target=catalog[dx.target_specialty],
+            target=catalog[dx.target_specialty] if dx.target_specialty else None,
             pivot_options=[
                 SimpleNamespace(key=o.specialty, name=catalog[o.specialty].name, keeps=[data.keeps[k] for k in o.keeps])
                 for o in dx.pivot_options
@@ -38,3 +43,22 @@ def guide_view(guide: Guide) -> dict[str, Any]:
             outcome_text=data.labels["outcomes"][p.outcome],
         )
     return view
+
+
+def _long(iso: str) -> str:
+    day = dt.date.fromisoformat(iso)
+    return f"{day.day} {day.strftime('%B %Y')}"
+
+
+def _route(dx) -> str:
+    """What the reader is told to do next, in one word: the decision, or what a position held changes about it.
+
+    `first_year`: an advanced position is held in the target field, and the first year before it is
+    what is missing; `stay`: a categorical position is held in the field the guide points to.
+    """
+    if dx is None:
+        return ""
+    held = dx.holding
+    if held is not None and held.specialty and held.specialty == dx.target_specialty and dx.decision != "gather_facts":
+        return "first_year" if held.kind == "advanced" else ("stay" if held.kind == "categorical" else dx.decision)
+    return dx.decision

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any, Callable
@@ -25,6 +26,23 @@ EXAMPLES = sorted(PROFILES.glob("*.yaml"))
 
 # A complete, unremarkable profile: nothing flagged. Tests change one thing at a time.
 BASE: dict[str, Any] = UNREMARKABLE
+
+AS_OF = dt.date(2026, 4, 1)
+"""The date the tests build guides for (two weeks after the 2026 Match Week). No test depends on today's
+date: the API takes this date, and commands without --as-of get it from SOURCE_DATE_EPOCH (set below)."""
+AS_OF_EPOCH = str(int(dt.datetime(AS_OF.year, AS_OF.month, AS_OF.day, 12, tzinfo=dt.timezone.utc).timestamp()))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fixed_date():
+    """Commands run without --as-of (in this process or a child) build for AS_OF, not for today."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = AS_OF_EPOCH
+    yield AS_OF
+    if before is None:
+        del os.environ["SOURCE_DATE_EPOCH"]
+    else:
+        os.environ["SOURCE_DATE_EPOCH"] = before
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -74,7 +92,7 @@ def profile_of(kit: Toolkit, write_profile) -> Callable[..., Profile]:
 
 @pytest.fixture
 def diagnosis_of(kit: Toolkit, profile_of) -> Callable[..., Diagnosis]:
-    def run(changes: dict | None = None) -> Diagnosis:
-        return diagnose(profile_of(changes), kit.data)
+    def run(changes: dict | None = None, as_of: dt.date = AS_OF) -> Diagnosis:
+        return diagnose(profile_of(changes), kit.data, as_of=as_of)
 
     return run

@@ -10,7 +10,7 @@ from urllib.parse import urldefrag
 import pypdf
 import pytest
 
-from conftest import PROFILES
+from conftest import AS_OF, PROFILES
 from generator.build import build
 from generator.cli import main
 
@@ -74,8 +74,9 @@ def test_home_page_shows_the_personal_diagnosis(jordan):
     home = text_of(jordan / "index.html")
     assert "Jordan Rivera" in home
     assert "Make Internal Medicine your real goal" in home
-    assert "Apply to 60 to 100 programs next time" in home
-    assert "Step 2 CK 238 is 19 points below the 257 mean of matched applicants in Dermatology (NRMP 2024)" in home
+    assert "Aim at the 2027 Match , applying to 60 to 100 programs" in home
+    assert "Prepared on 1 April 2026" in home
+    assert "Step 2 CK 238 is 19 points below the 257 mean of matched applicants in Dermatology (NRMP 2024, unverified)" in home
     assert "Mainly red flags and metrics" in home
     assert "Jordan, we went through the autopsy together" in home  # the advisor's note
     assert "Left out because your diagnosis does not call for them: Try again or change course" in home or "Left out" in home
@@ -84,7 +85,7 @@ def test_home_page_shows_the_personal_diagnosis(jordan):
 def test_one_page_per_selected_section_and_none_for_the_others(jordan, kit):
     from generator.build import prepare
 
-    guide = prepare(PROFILES / "jordan-rivera.yaml", kit)
+    guide = prepare(PROFILES / "jordan-rivera.yaml", kit, as_of=AS_OF)
     chosen = {s.id for s in guide.sections}
     for source in kit.library.sections:
         assert (jordan / f"{source.id}.html").exists() is (source.id in chosen)
@@ -138,8 +139,8 @@ def test_one_changed_field_changes_the_guide(kit, write_profile, tmp_path):
     changed = original.replace("step2_ck: 238", "step2_ck: 250")
     assert changed != original
     out = tmp_path / "out"
-    a = build(write_profile(original, name="jordan-a.yaml"), out, kit, pdf=False)
-    b = build(write_profile(changed, name="jordan-b.yaml"), out, kit, pdf=False)
+    a = build(write_profile(original, name="jordan-a.yaml"), out, kit, pdf=False, as_of=AS_OF)
+    b = build(write_profile(changed, name="jordan-b.yaml"), out, kit, pdf=False, as_of=AS_OF)
     assert (a.diagnosis.decision, b.diagnosis.decision) == ("pivot", "reattempt")
 
     # sections: the metrics deep-dive goes, the reattempt plan comes
@@ -159,8 +160,8 @@ def test_one_changed_field_changes_the_guide(kit, write_profile, tmp_path):
 def test_interview_answer_follows_the_primary_bucket(kit, write_profile, tmp_path):
     from generator.build import prepare
 
-    strategy = prepare(write_profile({"application.program_list": "narrow"}), kit)
-    metrics = prepare(write_profile({"scores.step2_ck": 230, "preferences.open_to": []}), kit)
+    strategy = prepare(write_profile({"application.program_list": "narrow"}), kit, as_of=AS_OF)
+    metrics = prepare(write_profile({"scores.step2_ck": 230, "preferences.open_to": []}), kit, as_of=AS_OF)
     pick = lambda guide: next(s.examples["interview-last-match"] for s in guide.sections if "interview-last-match" in s.examples)
     assert pick(strategy) == "strategy-reattempt"
     assert pick(metrics) == "metrics-pivot"
@@ -171,7 +172,7 @@ def test_profile_text_is_escaped_everywhere(kit, write_profile, tmp_path):
         "name": "<script>alert(1)</script> *Jo* [x](javascript:alert(1))",
         "advisor_note": "<img src=x onerror=alert(1)> ![p](file:///etc/passwd) [link](javascript:alert(2))",
     }
-    built = build(write_profile(hostile, name="hostile.yaml"), tmp_path / "out", kit)
+    built = build(write_profile(hostile, name="hostile.yaml"), tmp_path / "out", kit, as_of=AS_OF)
     for page in built.folder.glob("*.html"):
         tags = _Tags()
         tags.feed(page.read_text())
@@ -204,9 +205,9 @@ def test_profile_text_is_escaped_everywhere(kit, write_profile, tmp_path):
 def test_rebuilding_replaces_the_folder_whole(kit, write_profile, tmp_path):
     out = tmp_path / "out"
     path = write_profile({}, name="same.yaml")
-    first = build(path, out, kit, pdf=False)
+    first = build(path, out, kit, pdf=False, as_of=AS_OF)
     (first.folder / "stale.html").write_text("old")
-    second = build(path, out, kit, pdf=False)
+    second = build(path, out, kit, pdf=False, as_of=AS_OF)
     assert not (second.folder / "stale.html").exists()
     assert sorted(p.name for p in out.iterdir()) == ["same"]  # no staging or retired folders left
 
@@ -222,13 +223,13 @@ def test_an_id_cannot_leave_the_output_folder(kit, tmp_path):
 
 def test_every_example_builds(kit, tmp_path):
     for path in sorted(PROFILES.glob("*.yaml")):
-        built = build(path, tmp_path, kit, pdf=False)
+        built = build(path, tmp_path, kit, pdf=False, as_of=AS_OF)
         assert (built.folder / "index.html").exists()
 
 
 def test_one_students_data_stays_in_their_folder(kit, tmp_path):
-    a = build(PROFILES / "jordan-rivera.yaml", tmp_path, kit, pdf=False)
-    b = build(PROFILES / "sam-okafor.yaml", tmp_path, kit, pdf=False)
+    a = build(PROFILES / "jordan-rivera.yaml", tmp_path, kit, pdf=False, as_of=AS_OF)
+    b = build(PROFILES / "sam-okafor.yaml", tmp_path, kit, pdf=False, as_of=AS_OF)
     for page in b.folder.rglob("*.html"):
         assert "Jordan" not in page.read_text()
     for page in a.folder.rglob("*.html"):

@@ -10,6 +10,8 @@ from pathlib import Path
 import jinja2
 import pytest
 
+from conftest import AS_OF
+
 from generator.build import Toolkit, _render, prepare, prepare_generic
 from generator.errors import ContentError
 from generator.resources import Resources
@@ -32,7 +34,7 @@ def compiles(monkeypatch) -> list[str]:
 def generic_site(resources: Resources | None = None) -> dict[str, bytes]:
     """The public edition's website as a fresh process builds it: a new toolkit, nothing compiled yet."""
     kit = Toolkit.load(resources)
-    return _render(prepare_generic(kit), kit, pdf=False, paper="letter", strict=False, site_url=None)
+    return _render(prepare_generic(kit, as_of=AS_OF), kit, pdf=False, paper="letter", strict=False, site_url=None)
 
 
 def test_a_second_process_compiles_nothing_and_builds_the_same_site(tmp_path, monkeypatch, compiles):
@@ -111,7 +113,7 @@ def test_the_cache_holds_no_student_text(tmp_path, monkeypatch, write_profile):
     marker = "Zebulon Quartermaine-Oyelaran"
     kit = Toolkit.load()
     path = write_profile({"name": marker, "advisor_note": f"{marker} wrote this note"})
-    files = _render(prepare(path, kit), kit, pdf=False, paper="letter", strict=False, site_url=None)
+    files = _render(prepare(path, kit, as_of=AS_OF), kit, pdf=False, paper="letter", strict=False, site_url=None)
     assert any(marker.encode() in content for content in files.values())  # the guide has it...
     entries = list(cache.iterdir())
     assert entries

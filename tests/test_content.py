@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLES, ROOT
+from conftest import AS_OF, EXAMPLES, ROOT
 from generator.build import Toolkit, prepare
 from generator.content import load_library
 from generator.errors import ContentError
@@ -31,7 +31,7 @@ def load(kit, folder: Path):
 def prepare_with(kit, folder: Path):
     """Prepare the first example profile's guide with the content in FOLDER."""
     library = load(kit, folder)
-    return prepare(EXAMPLES[0], Toolkit(kit.resources, kit.data, library, kit.md, kit.pages))
+    return prepare(EXAMPLES[0], Toolkit(kit.resources, kit.data, library, kit.md, kit.pages), as_of=AS_OF)
 
 
 def first_section(folder: Path) -> Path:
@@ -125,7 +125,7 @@ def test_content_error_through_the_cli_is_one_line(runner, content_copy, monkeyp
 
 def test_every_section_and_example_renders_for_every_example(kit):
     for path in EXAMPLES:
-        guide = prepare(path, kit)
+        guide = prepare(path, kit, as_of=AS_OF)
         assert guide.sections
 
 
@@ -231,7 +231,7 @@ def test_the_part_cache_renders_exactly_what_a_whole_parse_does(kit, monkeypatch
     from generator.templating import _check_urls
 
     def everyone():
-        return [prepare(path, kit) for path in EXAMPLES] + [prepare_generic(kit)]
+        return [prepare(path, kit, as_of=AS_OF) for path in EXAMPLES] + [prepare_generic(kit, as_of=AS_OF)]
 
     cache = generator.templating._caches.setdefault(kit.md, generator.templating._PartCache(kit.md))
     cache.items.clear(), cache.seen.clear()

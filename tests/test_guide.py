@@ -14,7 +14,7 @@ import pytest
 from generator.build import build, prepare, prepare_generic
 from generator.select import select_content
 
-from conftest import EXAMPLES, PROFILES
+from conftest import AS_OF, EXAMPLES, PROFILES
 
 WORKSHEETS = {
     "autopsy",
@@ -41,12 +41,12 @@ def pdf_text(data: bytes) -> str:
 
 @pytest.fixture(scope="module")
 def generic(kit):
-    return prepare_generic(kit)
+    return prepare_generic(kit, as_of=AS_OF)
 
 
 @pytest.fixture(scope="module")
 def guides(kit):
-    return {path.stem: prepare(path, kit) for path in EXAMPLES}
+    return {path.stem: prepare(path, kit, as_of=AS_OF) for path in EXAMPLES}
 
 
 # -- the whole playbook ---------------------------------------------------------------------------
@@ -86,12 +86,12 @@ def test_worksheet_field_names_are_stable_and_meaningful(generic):
 
 
 BUCKET_SECTIONS = {"metrics": "metrics", "application_quality": "application-quality", "strategy": "strategy", "red_flags": "red-flags"}
-IN_RESIDENCY = ("matched_other", "soap_unwanted")
 
-# What each example's diagnosis calls for, worked out by hand from its profile (see test_examples.py
-# for the diagnoses themselves): example variants chosen, and sections left out.
+# What each example's diagnosis calls for on AS_OF, worked out by hand from its profile (see
+# test_examples.py for the diagnoses themselves): example variants chosen, and sections left out.
 EXPECTED = {
     "jordan-rivera": {
+        # 1 April 2026 is within two weeks of Match Day: the Match Week section says what they hold.
         "skipped": {"reattempt"},
         "examples": {"interview-last-match": "red_flags-pivot", "statement-framing": "dermatology--internal_medicine",
                      "letters": "pivot-other", "why-stay": "pivot", "contingency": "low-risk", "outcome": "unmatched"},
@@ -102,18 +102,30 @@ EXPECTED = {
                      "letters": "reattempt-research", "why-stay": "reattempt", "contingency": "medium-risk"},
     },
     "priya-natarajan": {
-        "skipped": {"application-quality", "strategy", "reattempt"},
-        "examples": {"interview-last-match": "metrics-pivot", "statement-framing": "internal_medicine--family_medicine",
+        # An IMG in internal medicine reattempts it: no alternatives section, no pivot framing.
+        "skipped": {"application-quality", "strategy", "alternatives"},
+        "examples": {"interview-last-match": "metrics-reattempt", "statement-framing": "reattempt",
                      "contingency": "img", "outcome": "unmatched-after-soap"},
     },
     "alex-kim": {
-        "skipped": {"metrics", "application-quality", "strategy", "red-flags", "alternatives"},
-        "examples": {"interview-last-match": "no-primary", "contingency": "us-do"},
+        # No facts to decide on: no bucket sections, no reattempt plan; the fields to weigh are shown.
+        "skipped": {"metrics", "application-quality", "strategy", "red-flags", "reattempt"},
+        "examples": {"interview-last-match": "no-primary", "statement-framing": "gather_facts", "letters": "gather_facts",
+                     "why-stay": "gather_facts", "contingency": "us-do"},
     },
     "grace-adeyemi": {
-        "skipped": {"metrics", "application-quality", "strategy", "red-flags", "reattempt"},
+        "skipped": {"metrics", "application-quality", "strategy", "red-flags", "reattempt", "match-week"},
         "examples": {"interview-last-match": "in-residency", "letters": "in-residency", "outcome": "matched-other",
                      "statement-framing": "otolaryngology--general_surgery"},
+    },
+    "hannah-cho": {
+        "skipped": {"metrics", "application-quality", "red-flags", "alternatives"},
+        "examples": {"outcome": "prelim-only", "letters": "reattempt-prelim", "contingency": "prelim-only"},
+    },
+    "omar-haddad": {
+        # An advanced position in the dream: the first year is what is missing, not another attempt.
+        "skipped": {"metrics", "application-quality", "strategy", "red-flags", "reattempt", "alternatives"},
+        "examples": {"outcome": "advanced-only", "letters": "reattempt-advanced", "contingency": "advanced-only"},
     },
 }
 
@@ -141,33 +153,44 @@ def test_content_follows_the_diagnosis_for_every_example(guides, kit, path):
     # A bucket's section is there exactly when the bucket is flagged.
     for bucket, section in BUCKET_SECTIONS.items():
         assert (section in ids) == (bucket in dx.flagged), section
-    # The reattempt plan is there exactly for a reattempt.
-    assert ("reattempt" in ids) == (dx.decision == "reattempt")
+    # The reattempt plan is there exactly for a reattempt (not for the first year before an advanced position).
+    first_year = dx.holding is not None and dx.holding.kind == "advanced" and dx.holding.specialty == dx.target_specialty
+    assert ("reattempt" in ids) == (dx.decision == "reattempt" and not first_year)
     chosen = chosen_examples(guide)
     # Every slot is used, and no reader of a real profile gets the public edition's text.
     assert set(chosen) == set(kit.library.examples)
     assert "fallback" not in chosen.values()
-    in_residency = p.outcome in IN_RESIDENCY and p.matched_specialty is not None
+    held = dx.holding is not None and dx.holding.kind == "categorical"
+    in_residency = held or (p.situation.current_role == "residency" and dx.holding is None)
     if in_residency:
         assert chosen["interview-last-match"] == chosen["why-stay"] == chosen["letters"] == "in-residency"
     else:
-        wanted = f"{dx.primary[0]}-{dx.decision}" if dx.primary else "no-primary"
+        wanted = f"{dx.primary[0]}-{dx.decision}" if dx.primary and dx.decision != "gather_facts" else "no-primary"
+        if dx.decision == "gather_facts" and dx.primary and dx.primary[0] == "red_flags":
+            wanted = "red_flags-gather_facts"
         assert chosen["interview-last-match"] == wanted
         assert chosen["why-stay"] == chosen["why-specialty-now"] == dx.decision
         assert chosen["letters"].startswith(dx.decision)
     if dx.decision == "reattempt":
         assert chosen["statement-framing"] == "reattempt"
+    elif dx.decision == "gather_facts":
+        assert chosen["statement-framing"] == "gather_facts"
     else:
         assert chosen["statement-framing"] in (f"{dx.dream_specialty}--{dx.target_specialty}", "pivot")
     # Worksheets: the pivot matrix comes with the alternatives section; the others with every guide.
     worksheets = {ws.id for s in guide.sections for ws in s.worksheets}
     assert ("pivot_matrix" in worksheets) == ("alternatives" in ids)
     assert worksheets | {"pivot_matrix"} == WORKSHEETS
-    # The reader's own case is in the text: their specialties and program range.
+    # The reader's own case is in the text: their specialties, their Match and program range.
     catalog = kit.data.catalog
     assert catalog[dx.dream_specialty].name in html
-    assert catalog[dx.target_specialty].name in html
-    assert f"{dx.applications.min}" in html and f"{dx.applications.max}" in html
+    if dx.target_specialty:
+        assert catalog[dx.target_specialty].name in html
+    if dx.applications:
+        assert f"{dx.applications.min}" in html and f"{dx.applications.max}" in html
+    if dx.cycle.target_match:
+        assert f"{dx.cycle.target_match} Match" in html
+    assert "Months 12 to 18" not in html
 
 
 def example_texts(guide, kit):
@@ -232,17 +255,23 @@ def test_program_list_and_letters_carry_the_readers_numbers(guides):
 
 
 def test_plan_tracker_months_follow_the_flagged_buckets(guides, kit):
+    from generator.select import reader_context
+
     phases = {p.id: p for p in kit.data.plan.phases}
-    for name in ("jordan-rivera", "sam-okafor"):
+    for name, months in (("jordan-rivera", 12), ("sam-okafor", 24)):
         guide = guides[name]
-        focus = [v for k, v in cells(worksheet(guide, "plan_tracker")).items() if k.endswith("_focus")]
-        assert len(focus) == 12
-        repair = " ".join(focus[1:6])
+        plan = reader_context(guide.profile, guide.diagnosis, kit.data, as_of=AS_OF)["plan"]
+        table = cells(worksheet(guide, "plan_tracker"))
+        focus = [v for k, v in table.items() if k.endswith("_focus")]
+        assert len(focus) == months == plan.length
+        assert focus == plan.month_focus()
+        repair = next(p for p in plan.phases if p.id == "repair")
+        text = " ".join(focus[repair.start : repair.end + 1])
         for bucket, line in phases["repair"].by_bucket.items():
-            wanted = bucket in guide.diagnosis.flagged
-            assert (line[1:] in repair) == wanted, (name, bucket)
+            assert (line in text) == (bucket in guide.diagnosis.flagged), (name, bucket)
         assert focus[0] == phases["debrief"].steps[0]
-        assert focus[6:12] == phases["visibility"].steps
+        submit = next(i for i, m in enumerate(plan.months) if m.start.month == 9 and "Submit" in m.focus)
+        assert focus[submit].startswith("Submit your applications on the first day they can go out")
 
 
 def test_every_pivot_pair_in_the_data_has_its_own_statement_framing(kit, profile_of):
@@ -253,8 +282,8 @@ def test_every_pivot_pair_in_the_data_has_its_own_statement_framing(kit, profile
         profile = profile_of({"dream_specialty": dream, "scores.exam_failures": 2, "application.backup_specialty": None, "preferences.open_to": []})
         from generator.diagnose import diagnose
 
-        dx = dataclasses.replace(diagnose(profile, kit.data), decision="pivot", target_specialty=target)
-        sections, _ = select_content(profile, dx, kit.data, kit.library, kit.md)
+        dx = dataclasses.replace(diagnose(profile, kit.data, as_of=AS_OF), decision="pivot", target_specialty=target)
+        sections, _ = select_content(profile, dx, kit.data, kit.library, kit.md, as_of=AS_OF)
         chosen = {slot: v for s in sections for slot, v in s.examples.items()}
         assert chosen["statement-framing"] == f"{dream}--{target}"
 
@@ -284,7 +313,7 @@ CHARTS = {"scores": "decision", "decision": "decision", "time": "short-term-role
 
 @pytest.fixture(scope="module")
 def jordan_built(kit, tmp_path_factory):
-    return build(PROFILES / "jordan-rivera.yaml", tmp_path_factory.mktemp("out"), kit)
+    return build(PROFILES / "jordan-rivera.yaml", tmp_path_factory.mktemp("out"), kit, as_of=AS_OF)
 
 
 def test_each_picture_is_inline_svg_in_the_html_with_a_text_alternative(jordan_built):
@@ -305,8 +334,9 @@ def test_each_picture_is_drawn_in_the_pdf(jordan_built, kit):
     assert "Metrics near norms?" in text  # decision path
     for label in kit.data.labels["time_split"].values():  # time split
         assert label in text
-    for phase in kit.data.plan.phases:  # plan timeline
-        assert phase.title in text
+    for phase in ("Debrief and decide", "Repair the foundation", "Prepare the application", "Apply and interview", "Rank and match"):
+        assert phase in text  # plan timeline: Jordan aims at the next Match, so no phase of visible work
+    assert "applications open" in text
 
 
 def svg_of(guide, chart):
@@ -315,7 +345,7 @@ def svg_of(guide, chart):
 
 
 def test_score_chart_numbers_come_from_the_profile_and_the_data(kit, write_profile):
-    guide = prepare(write_profile({"scores.step2_ck": 231, "scores.exam_failures": 2}), kit)
+    guide = prepare(write_profile({"scores.step2_ck": 231, "scores.exam_failures": 2}), kit, as_of=AS_OF)
     svg = svg_of(guide, "scores")
     assert ">you: 231<" in svg
     shown = [guide.diagnosis.dream_specialty, *(o.specialty for o in guide.diagnosis.pivot_options)]
@@ -325,7 +355,7 @@ def test_score_chart_numbers_come_from_the_profile_and_the_data(kit, write_profi
             assert f">{s.step2_ck.matched}<" in svg and s.name in svg
             assert f"{s.name}: matched mean {s.step2_ck.matched}" in svg
     assert kit.data.catalog["dermatology"].step2_ck.source in svg
-    no_score = prepare(write_profile({"scores.step2_ck": None}), kit)
+    no_score = prepare(write_profile({"scores.step2_ck": None}), kit, as_of=AS_OF)
     assert "you:" not in svg_of(no_score, "scores")
 
 
@@ -349,8 +379,11 @@ def test_time_split_and_plan_come_from_the_data_files(kit, guides):
     drawn_text = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg_of(guide, "plan")))
     flagged = [kit.data.labels["buckets"][b] for b in guide.diagnosis.flagged]
     assert "your focus: " + ", ".join(flagged) in drawn_text
-    for phase in kit.data.plan.phases:
-        assert f"{phase.title}, months {phase.start} to {phase.end}" in drawn_text
+    for heading in ("Debrief and decide, April to May 2026", "Repair the foundation, June 2026",
+                    "Prepare the application, July to August 2026", "Apply and interview, September 2026 to January 2027",
+                    "Rank and match, February to March 2027"):
+        assert heading in drawn_text
+    assert "Apr 2026" in drawn_text and "applications open" in drawn_text
 
 
 # -- sources --------------------------------------------------------------------------------------

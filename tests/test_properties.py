@@ -21,6 +21,8 @@ the path a user's command takes.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import copy
 import re
 import tempfile
@@ -37,7 +39,7 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from conftest import BASE, EXAMPLES
+from conftest import AS_OF, BASE, EXAMPLES
 from generator.build import Toolkit, prepare
 from generator.cli import main
 from generator.data import load_reference_data
@@ -58,6 +60,9 @@ from generator.profile import (
     Scores,
     Situation,
     Statement,
+    Exam,
+    International,
+    Visa,
 )
 from generator.resources import Resources
 from generator.validate import load_profile
@@ -102,8 +107,14 @@ CHOICES = {
     "lifestyle": typing.get_args(Lifestyle),
     "risk_tolerance": typing.get_args(Risk),
     "geography": typing.get_args(Geography),
+    "exam": typing.get_args(Exam),
+    "visa": typing.get_args(Visa),
 }
-PARTS = {"scores": Scores, "application": Application, "situation": Situation, "preferences": Preferences}
+PARTS = {"scores": Scores, "application": Application, "situation": Situation, "img": International, "preferences": Preferences}
+
+AS_OF_FAR = dt.date(2101, 4, 1)
+"""The builds here are for a date after every Match year the format allows, so that any valid
+`match_year` has reached its Match Week; the calendar's pattern carries the dates that far."""
 FIELD_PATHS: list[tuple[str, ...]] = [(f,) for f in Profile.model_fields] + [
     (part, f) for part, model in PARTS.items() for f in model.model_fields
 ]
@@ -214,6 +225,11 @@ VALUES: dict[tuple[str, ...], st.SearchStrategy[Any]] = {
     ("scores", "step2_ck"): st.integers(1, 300),
     ("scores", "comlex2_ce"): st.integers(9, 999),
     ("scores", "exam_failures"): st.integers(0, 20),
+    ("scores", "failed_exams"): st.lists(st.sampled_from(CHOICES["exam"]), max_size=20),
+    ("scores", "step3_passed"): st.booleans(),
+    ("img", "ecfmg_certified"): st.booleans(),
+    ("img", "us_clinical_months"): st.integers(0, 120),
+    ("img", "visa"): st.sampled_from(CHOICES["visa"]),
     ("application", "programs_applied"): st.integers(0, 1000),
     ("application", "interviews"): st.integers(0, 1000),
     ("application", "backup_specialty"): any_specialty(),
@@ -274,8 +290,10 @@ def valid_profiles(draw) -> dict[str, Any]:
     optional(doc, "previous_attempts", VALUES[("previous_attempts",)])
 
     def scores(d: dict) -> None:
-        for f in ("step2_ck", "comlex2_ce", "exam_failures"):
+        for f in ("step2_ck", "comlex2_ce", "exam_failures", "failed_exams", "step3_passed"):
             optional(d, f, VALUES[("scores", f)])
+        if isinstance(d.get("exam_failures"), int) and isinstance(d.get("failed_exams"), list):
+            d["failed_exams"] = (d["failed_exams"] * 21)[: d["exam_failures"]] if d["failed_exams"] else None
 
     def application(d: dict) -> None:
         optional(d, "programs_applied", VALUES[("application", "programs_applied")])
@@ -292,6 +310,10 @@ def valid_profiles(draw) -> dict[str, Any]:
     part("application", application)
     optional(doc, "red_flags", VALUES[("red_flags",)])
     part("situation", fill("situation", ("current_role", "research_year_access", "extra_years")))
+    if doc["applicant_type"] == "img":
+        part("img", fill("img", ("ecfmg_certified", "us_clinical_months", "visa")))
+        if isinstance(doc.get("img"), dict) and doc["img"].get("visa") == "not_needed" and "visa" in (doc.get("red_flags") or []):
+            doc["img"]["visa"] = "j1"
     part("preferences", fill("preferences", ("keep", "open_to", "lifestyle", "risk_tolerance", "geography")))
     optional(doc, "advisor_note", VALUES[("advisor_note",)])
     order = draw(st.permutations(list(doc)))
@@ -542,7 +564,7 @@ def shared_kit(kit):
 
 
 def run_build(profile: Path, out: Path, pdf: bool = False):
-    args = ["build", str(profile), "-o", str(out)] + ([] if pdf else ["--no-pdf"])
+    args = ["build", str(profile), "-o", str(out), "--as-of", AS_OF_FAR.isoformat()] + ([] if pdf else ["--no-pdf"])
     return CliRunner().invoke(main, args)
 
 
@@ -591,7 +613,7 @@ def profile_texts(profile: Profile) -> list[str]:
 def assert_complete_site(profile_path: Path, out: Path, kit: Toolkit) -> tuple[Profile, Path, Guide]:
     """OUT holds the guide's folder and nothing else; it has every page, each one whole."""
     profile = load_profile(profile_path, kit.data)
-    guide = prepare(profile_path, kit)
+    guide = prepare(profile_path, kit, as_of=AS_OF_FAR)
     folder = out / str(profile.id)
     assert sorted(p.name for p in out.iterdir()) == [profile.id], "leftovers beside the guide's folder"
     pages = {p.relative_to(folder).as_posix() for p in folder.rglob("*.html")}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import shutil
@@ -17,7 +18,7 @@ from generator.build import Toolkit, build_generic
 from generator.cli import main
 from generator.errors import StrictError
 
-from conftest import EXAMPLES, ROOT
+from conftest import AS_OF, EXAMPLES, ROOT
 
 SITE_URL = "https://example.github.io/match-pivot/"
 
@@ -56,7 +57,7 @@ def test_sitemap_and_robots_use_the_site_url(public):
 
 
 def test_without_a_site_url_there_is_no_sitemap(tmp_path, kit):
-    folder = build_generic(tmp_path / "site", kit, pdf=False)
+    folder = build_generic(tmp_path / "site", kit, pdf=False, as_of=AS_OF)
     assert not (folder / "sitemap.xml").exists()
     assert "Sitemap" not in (folder / "robots.txt").read_text()
     assert "<base" not in (folder / "404.html").read_text()
@@ -68,7 +69,7 @@ def test_public_pages_may_be_indexed_and_personal_ones_may_not(public, tmp_path,
 
     for page in pages_of(public):
         assert "noindex" not in page.read_text(), page.name
-    personal = build(EXAMPLES[0], tmp_path, kit, pdf=False)
+    personal = build(EXAMPLES[0], tmp_path, kit, pdf=False, as_of=AS_OF)
     for page in personal.folder.glob("*.html"):
         assert '<meta name="robots" content="noindex, nofollow">' in page.read_text(), page.name
 
@@ -92,7 +93,7 @@ def test_the_public_edition_reads_no_profile(tmp_path, kit, monkeypatch):
 
     monkeypatch.setattr(generator.validate, "load_profile", refuse)
     monkeypatch.setattr(generator.validate, "read_yaml", refuse)
-    folder = build_generic(tmp_path / "site", kit, pdf=False)
+    folder = build_generic(tmp_path / "site", kit, pdf=False, as_of=AS_OF)
     assert (folder / "index.html").is_file()
 
 
@@ -154,12 +155,12 @@ def test_strict_fails_on_a_link_to_nowhere(tmp_path):
 
     kit = _kit_with(tmp_path, add_link)
     with pytest.raises(StrictError) as caught:
-        build_generic(tmp_path / "site", kit, pdf=False, strict=True)
+        build_generic(tmp_path / "site", kit, pdf=False, strict=True, as_of=AS_OF)
     message = caught.value.message
     assert "plan.html: link to 'old-page.html', which is not in the site" in message
     assert "plan.html: link to 'strategy.html#no-such-part', but strategy.html has no anchor 'no-such-part'" in message
     assert not (tmp_path / "site").exists()  # nothing written
-    build_generic(tmp_path / "site", kit, pdf=False)  # without --strict it builds
+    build_generic(tmp_path / "site", kit, pdf=False, as_of=AS_OF)  # without --strict it builds
 
 
 def test_strict_fails_on_content_no_profile_can_reach(tmp_path):
@@ -170,7 +171,7 @@ def test_strict_fails_on_content_no_profile_can_reach(tmp_path):
 
     kit = _kit_with(tmp_path, add_variant)
     with pytest.raises(StrictError) as caught:
-        build_generic(tmp_path / "site", kit, pdf=False, strict=True)
+        build_generic(tmp_path / "site", kit, pdf=False, strict=True, as_of=AS_OF)
     assert "never.md: no generated reader gets this 'why-stay' variant" in caught.value.message
 
 
@@ -204,3 +205,23 @@ def test_pages_workflow_builds_the_public_edition_with_the_official_actions():
     build = next(step for step in steps if "guidebook generic" in step.get("run", ""))
     assert "steps.pages.outputs.base_url" in str(build.get("env", {})) and "--site-url" in build["run"]
     assert flow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+
+
+def test_pages_workflow_rebuilds_every_week_so_the_dates_stay_current():
+    flow = yaml.safe_load(WORKFLOW.read_text())
+    triggers = flow[True] if True in flow else flow["on"]  # PyYAML reads the key `on` as true
+    assert [entry["cron"].split()[2:] for entry in triggers["schedule"]] == [["*", "*", "1"]]
+    build = next(step for job in flow["jobs"].values() for step in job["steps"] if "guidebook generic" in step.get("run", ""))
+    assert '--as-of "$(date -u +%F)"' in build["run"]
+
+
+def test_the_public_edition_shows_the_coming_cycles_dates_from_its_build_date(kit, tmp_path):
+    folder = build_generic(tmp_path / "site", kit, pdf=False, as_of=dt.date(2026, 11, 29))
+    plan = (folder / "plan.html").read_text()
+    # On 29 November 2026 the 2027 season's applications are already with programs: the next on-time
+    # Match is 2028, with applications from 1 September 2027 (an estimate).
+    assert "runs to Match Week of the 2028 Match" in plan
+    assert "1 September 2027" in plan and "estimate" in plan
+    assert "The 2029 Match" in plan
+    earlier = build_generic(tmp_path / "site2", kit, pdf=False, as_of=dt.date(2026, 4, 1))
+    assert "runs to Match Week of the 2027 Match" in (earlier / "plan.html").read_text()

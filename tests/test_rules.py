@@ -11,7 +11,7 @@ import dataclasses
 
 import pytest
 
-from conftest import REMOVE
+from conftest import AS_OF, REMOVE
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_step2_gap_flags_metrics_from_the_threshold(diagnosis_of, rules, derm, o
         (reason,) = dx.buckets["metrics"].reasons
         assert reason == (
             f"Step 2 CK {derm.step2_ck.matched - gap} is {gap} points below the {derm.step2_ck.matched} mean "
-            f"of matched applicants in Dermatology (NRMP 2024)"
+            f"of matched applicants in Dermatology (NRMP 2024, unverified)"
         )
 
 
@@ -132,15 +132,36 @@ def test_unknown_application_fields_are_not_weaknesses(diagnosis_of):
 
 
 @pytest.mark.parametrize("offset, flagged", [(-1, True), (0, False), (1, False)])
-def test_program_count_against_the_band_floor(diagnosis_of, rules, derm, offset, flagged):
-    floor = rules.applications[derm.applications_band].min
-    dx = diagnosis_of({"application.programs_applied": floor + offset, "application.interviews": 0})
+def test_last_cycles_volume_is_judged_against_the_specialtys_own_mean(diagnosis_of, rules, derm, offset, flagged):
+    """Dermatology applicants averaged 40 applications in the 2025 cycle: that, not next time's 60-80, is the yardstick."""
+    norm = derm.applications_per_applicant.value
+    assert norm == 40 and norm < rules.applications[derm.applications_band].min
+    dx = diagnosis_of({"application.programs_applied": norm + offset, "application.interviews": 0})
     assert dx.buckets["strategy"].flagged is flagged
     if flagged:
-        assert dx.buckets["strategy"].reasons[0].startswith(f"{floor - 1} programs applied to, below the {floor}")
-        assert "58 applications in the 2025 cycle (AAMC)" in dx.buckets["strategy"].reasons[0]
+        assert dx.buckets["strategy"].reasons == (
+            f"{norm - 1} programs applied to in Dermatology, below the 40 applications Dermatology applicants "
+            "averaged in the 2025 cycle (AAMC 2025, unverified)",
+        )
 
 
+def test_fifty_five_dermatology_applications_are_not_under_applying(diagnosis_of):
+    dx = diagnosis_of({"application.programs_applied": 55, "application.interviews": 3})
+    assert not dx.buckets["strategy"].flagged
+
+
+@pytest.mark.parametrize("kind, mean", [("us_md", 58), ("us_do", 72), ("img", 129)])
+@pytest.mark.parametrize("offset, flagged", [(-1, True), (0, False), (1, False)])
+def test_without_a_specialty_figure_the_applicant_types_mean_is_the_yardstick(diagnosis_of, kit, kind, mean, offset, flagged):
+    assert kit.data.facts["applications"]["per_applicant_2025"][kind] == mean
+    assert kit.data.catalog["internal_medicine"].applications_per_applicant is None
+    dx = diagnosis_of({"applicant_type": kind, "dream_specialty": "internal_medicine", "scores.step2_ck": 255,
+                       "application.backup_specialty": "family_medicine", "application.programs_applied": mean + offset,
+                       "application.interviews": 0})
+    assert dx.buckets["strategy"].flagged is flagged
+    if flagged:
+        who = {"us_md": "US MD applicant", "us_do": "DO applicant", "img": "international graduate"}[kind]
+        assert dx.buckets["strategy"].reasons[0].endswith(f"below the {mean} applications the average {who} sent in the 2025 cycle (AAMC)")
 def test_narrow_list_flags_strategy(diagnosis_of):
     assert diagnosis_of({"application.program_list": "narrow"}).buckets["strategy"].flagged
 
@@ -207,7 +228,7 @@ def test_second_primary_ratio_threshold(kit, profile_of, narrow_weight_offset):
     weight = int(at_ratio) + narrow_weight_offset if at_ratio == int(at_ratio) else int(at_ratio) + (narrow_weight_offset > 0)
     changed = rules.model_copy(update={"weights": {**rules.weights, "narrow_list": weight}})
     data = dataclasses.replace(kit.data, rules=changed)
-    dx = diagnose(profile_of({"red_flags": ["professionalism"], "application.program_list": "narrow"}), data)
+    dx = diagnose(profile_of({"red_flags": ["professionalism"], "application.program_list": "narrow"}), data, as_of=AS_OF)
     assert dx.primary == (("red_flags", "strategy") if weight >= at_ratio else ("red_flags",))
 
 
@@ -335,3 +356,243 @@ def test_a_pivots_program_range_is_the_targets(diagnosis_of, rules, kit):
     target = kit.data.catalog[dx.target_specialty]
     assert dx.decision == "pivot"
     assert dx.applications.min == rules.applications[target.applications_band].min
+
+
+
+# -- applicant types: program ranges ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["us_do", "img"])
+@pytest.mark.parametrize("dream", ["dermatology", "internal_medicine", "family_medicine"])
+def test_dos_and_imgs_are_told_to_apply_at_least_as_widely_as_their_type_does(diagnosis_of, kit, kind, dream):
+    rules = kit.data.rules
+    mean = kit.data.facts["applications"]["per_applicant_2025"][kind]
+    dx = diagnosis_of({"applicant_type": kind, "dream_specialty": dream, "application.backup_specialty": "pathology"})
+    band = rules.applications[kit.data.catalog[dx.target_specialty].applications_band]
+    assert dx.applications.min == max(band.min, mean)
+    assert dx.applications.max >= dx.applications.min * rules.applications_by_type.spread - 10
+    assert dx.applications.max >= band.max
+
+
+def test_an_img_who_applied_to_140_is_not_told_to_apply_to_fewer(diagnosis_of):
+    dx = diagnosis_of({"applicant_type": "img", "dream_specialty": "internal_medicine", "scores.step2_ck": 240,
+                       "application.programs_applied": 140, "application.backup_specialty": "family_medicine"})
+    assert dx.applications.min >= 129
+    assert not dx.buckets["strategy"].flagged
+
+
+def test_a_us_md_keeps_the_playbooks_ranges(diagnosis_of, rules):
+    dx = diagnosis_of({"dream_specialty": "family_medicine", "application.backup_specialty": "pathology"})
+    assert (dx.applications.min, dx.applications.max) == (rules.applications["less"].min, rules.applications["less"].max)
+
+
+# -- applicant types: international graduates ----------------------------------------------------------------
+
+STRONG_IMG = {
+    "applicant_type": "img", "dream_specialty": "internal_medicine", "scores.step2_ck": 260, "graduation_year": 2020,
+    "application.backup_specialty": "family_medicine", "situation.current_role": "non_clinical",
+    "img": {"visa": "j1", "us_clinical_months": 1, "ecfmg_certified": True},
+}
+
+
+def test_a_strong_img_years_out_with_a_visa_reattempts_internal_medicine(diagnosis_of):
+    dx = diagnosis_of(STRONG_IMG)
+    assert dx.decision == "reattempt" and dx.target_specialty == "internal_medicine"
+    assert {"img_years", "visa"} <= set(_codes(dx))
+    assert any("a change of specialty would not remove them" in r for r in dx.decision_reasons)
+    assert not any("without a clinical or research role" in r for r in dx.decision_reasons)
+
+
+def test_the_same_record_from_a_us_graduate_pivots(diagnosis_of):
+    changes = {k: v for k, v in STRONG_IMG.items() if k != "img"} | {"applicant_type": "us_md", "red_flags": []}
+    dx = diagnosis_of(changes)
+    assert dx.decision == "pivot"
+    assert any("since graduation without a clinical or research role" in r for r in dx.decision_reasons)
+
+
+def test_an_img_is_never_sent_to_a_field_less_open_to_imgs(diagnosis_of, kit):
+    catalog = kit.data.catalog
+    for dream in ("family_medicine", "pediatrics", "psychiatry", "neurology", "general_surgery", "neurological_surgery"):
+        dx = diagnosis_of({"applicant_type": "img", "dream_specialty": dream, "scores.exam_failures": 2,
+                           "application.backup_specialty": None, "preferences.open_to": ["emergency_medicine", "anesthesiology"]})
+        share = catalog[dream].img_share_pct
+        for option in dx.pivot_options:
+            other = catalog[option.specialty]
+            if share and other.img_share_pct:
+                assert other.img_share_pct.value >= share.value - kit.data.rules.pivot_ranking.img_share_margin, (dream, option.specialty)
+            else:
+                order = {"less": 0, "moderate": 1, "competitive": 2}
+                assert order[other.tier] <= order[catalog[dream].tier], (dream, option.specialty)
+        assert any("no harder for international graduates to enter" in n for n in dx.pivot_notes)
+
+
+def test_an_img_with_failures_in_internal_medicine_has_nowhere_easier_and_reattempts(diagnosis_of):
+    dx = diagnosis_of(STRONG_IMG | {"scores.exam_failures": 2, "scores.step2_ck": 240})
+    assert dx.pivot_options == ()
+    assert dx.decision == "reattempt"
+    assert dx.decision_reasons[0].startswith("Internal Medicine is already among the fields that take the most international graduates")
+
+
+@pytest.mark.parametrize("offset, flagged", [(-1, True), (0, False), (1, False)])
+def test_us_clinical_experience_threshold(diagnosis_of, rules, offset, flagged):
+    months = rules.red_flags.img_us_clinical_months + offset
+    dx = diagnosis_of({"applicant_type": "img", "dream_specialty": "internal_medicine", "scores.step2_ck": 255,
+                       "application.backup_specialty": "family_medicine", "img": {"us_clinical_months": months}})
+    assert ("img_us_clinical" in _codes(dx)) is flagged
+
+
+def test_a_visa_in_the_img_part_is_a_red_flag_to_counterbalance(diagnosis_of):
+    dx = diagnosis_of({"applicant_type": "img", "dream_specialty": "internal_medicine", "scores.step2_ck": 255,
+                       "application.backup_specialty": "family_medicine", "img": {"visa": "h1b"}})
+    assert "The application needs visa sponsorship" in dx.buckets["red_flags"].reasons
+    assert dx.decision == "reattempt"
+
+
+def test_the_img_part_is_refused_for_a_us_graduate(write_profile, kit):
+    from generator.errors import InputError
+    from generator.validate import load_profile
+
+    with pytest.raises(InputError) as caught:
+        load_profile(write_profile({"img": {"visa": "j1"}}), kit.data)
+    assert "img: is given, but applicant_type is 'us_md' (expected the img part only for applicant_type img)" in str(caught.value)
+
+
+def test_failed_exams_name_the_exams_and_must_match_the_count(diagnosis_of, write_profile, kit):
+    from generator.errors import InputError
+    from generator.validate import load_profile
+
+    dx = diagnosis_of({"scores.exam_failures": REMOVE, "scores.failed_exams": ["step1", "step1", "step2_ck"]})
+    assert "3 failed exam attempts on the record (Step 1 twice and Step 2 CK)" in dx.buckets["red_flags"].reasons
+    assert dx.buckets["metrics"].flagged
+    with pytest.raises(InputError) as caught:
+        load_profile(write_profile({"scores.exam_failures": 1, "scores.failed_exams": ["step1", "level1"]}), kit.data)
+    assert "lists 2 failed attempts, but exam_failures is 1" in str(caught.value)
+
+
+# -- DOs and COMLEX ---------------------------------------------------------------------------------------------
+
+
+def test_comlex_only_leaves_the_metrics_not_assessed(diagnosis_of):
+    dx = diagnosis_of({"applicant_type": "us_do", "scores.step2_ck": REMOVE, "scores.comlex2_ce": 600})
+    metrics = dx.buckets["metrics"]
+    assert not metrics.flagged and not metrics.assessed
+    assert metrics.not_assessed.startswith("Only a COMLEX Level 2-CE score (600) was given, and this guide holds no COMLEX figures for Dermatology")
+    assert "metrics" in dx.unassessed
+
+
+def test_a_step2_score_lets_a_do_be_assessed(diagnosis_of):
+    dx = diagnosis_of({"applicant_type": "us_do", "scores.comlex2_ce": 600})
+    assert dx.buckets["metrics"].assessed
+
+
+def test_multiple_failures_are_assessed_even_without_a_score(diagnosis_of, rules):
+    dx = diagnosis_of({"scores.step2_ck": REMOVE, "scores.exam_failures": rules.metrics.multiple_failures})
+    assert dx.buckets["metrics"].flagged and dx.buckets["metrics"].assessed
+
+
+def test_buckets_without_their_facts_are_not_assessed(diagnosis_of):
+    dx = diagnosis_of({"application": {"programs_applied": 60}, "red_flags": REMOVE, "scores.exam_failures": REMOVE})
+    assert dx.buckets["strategy"].assessed
+    assert not dx.buckets["application_quality"].assessed
+    assert not dx.buckets["red_flags"].assessed
+
+
+# -- no verdict without the facts ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("changes, gather", [
+    ({}, True),
+    ({"scores.step2_ck": 240}, False),
+    ({"scores.comlex2_ce": 550}, False),
+    ({"application.programs_applied": 30}, False),
+    ({"application.interviews": 0}, False),
+    ({"scores.exam_failures": 2, "previous_attempts": 3}, True),  # failures and attempts are not scores or counts of programs
+])
+def test_no_verdict_without_a_score_or_a_count_of_programs(diagnosis_of, changes, gather):
+    base = {"scores": {}, "application": {}}
+    dx = diagnosis_of(base | changes)
+    assert (dx.decision == "gather_facts") is gather
+    if gather:
+        assert dx.target_specialty is None and dx.applications is None and dx.cycle.target_match is None
+
+
+# -- positions held ---------------------------------------------------------------------------------------------
+
+
+def test_a_soap_placement_is_weighed_in_the_ranking(diagnosis_of):
+    dx = diagnosis_of({"outcome": "soap_unwanted", "matched_specialty": "family_medicine", "scores.exam_failures": 2,
+                       "preferences.open_to": [], "preferences.keep": ["outpatient"]})
+    assert dx.decision == "pivot"
+    assert dx.pivot_options[0].specialty == "family_medicine"
+    assert dx.holding.kind == "categorical" and dx.holding.through_soap
+
+
+@pytest.mark.parametrize("offset, noted", [(-1, False), (0, True), (1, True)])
+def test_a_first_option_far_above_the_score_is_never_ranked_first_silently(diagnosis_of, kit, rules, offset, noted):
+    """Family Medicine, which the reader is open to, ranks first; at the metrics gap below its mean the guide says so."""
+    fm = kit.data.catalog["family_medicine"]
+    score = fm.step2_ck.matched - rules.metrics.flag_gap - offset
+    dx = diagnosis_of({"scores.step2_ck": score, "scores.exam_failures": 2, "preferences.keep": ["outpatient"],
+                       "preferences.open_to": ["family_medicine"], "preferences.lifestyle": None})
+    assert dx.decision == "pivot" and dx.pivot_options[0].specialty == "family_medicine"
+    notes = [n for n in dx.pivot_notes if n.startswith("Family Medicine ranks first")]
+    assert bool(notes) is noted
+    if noted:
+        assert f"averaged {fm.step2_ck.matched} on Step 2 CK (NRMP 2024, unverified), {fm.step2_ck.matched - score} points above your {score}" in notes[0]
+
+
+def test_an_advanced_position_in_the_dream_is_held_and_needs_a_first_year(diagnosis_of):
+    dx = diagnosis_of({"outcome": "advanced_only", "matched_specialty": "dermatology"}, as_of=AS_OF)
+    assert dx.holding.kind == "advanced" and dx.holding.starts.year == 2027
+    assert (dx.decision, dx.target_specialty, dx.cycle.target_match) == ("reattempt", "dermatology", None)
+    assert dx.cycle.reasons == (
+        "Your advanced position in Dermatology starts on 1 July 2027; what is missing is the first year before it, "
+        "which must start on 1 July 2026",
+    )
+
+
+# -- keep words ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("word, key", [("MSK focus", "musculoskeletal"), ("OR time", "operating_room"), ("head/neck exposure", "head_and_neck"),
+                                       ("Neuro focus", "neuro"), ("ICU", "critical_care"), ("outpatient", "outpatient")])
+def test_keep_words_take_the_playbooks_shorthand(profile_of, word, key):
+    assert profile_of({"preferences.keep": [word]}).preferences.keep == [key]
+
+
+def test_an_unknown_keep_word_lists_the_whole_vocabulary_and_suggests(write_profile, kit):
+    from generator.errors import InputError
+    from generator.validate import load_profile
+
+    with pytest.raises(InputError) as caught:
+        load_profile(write_profile({"preferences.keep": ["technologie"]}), kit.data)
+    message = str(caught.value)
+    assert "did you mean 'technology'?" in message
+    for key in kit.data.keeps:
+        assert key in message
+
+
+def _codes(dx) -> list[str]:
+    """The red-flag codes a diagnosis raised, read back from its reasons."""
+    reasons = dx.buckets["red_flags"].reasons
+    codes = []
+    if any("between graduation and this Match" in r for r in reasons):
+        codes.append("img_years")
+    if any("US clinical experience" in r for r in reasons):
+        codes.append("img_us_clinical")
+    if "The application needs visa sponsorship" in reasons:
+        codes.append("visa")
+    return codes
+
+
+@pytest.mark.parametrize("offset, offered", [(-0.1, True), (0.0, True), (0.1, False)])
+def test_img_share_margin_threshold(kit, offset, offered):
+    """A field whose IMG share is more than the margin below the dream's is harder to enter; at the margin it is not."""
+    from generator.diagnose import _harder_for_img
+
+    margin = kit.data.rules.pivot_ranking.img_share_margin
+    dream = kit.data.catalog["pediatrics"]
+    fm = kit.data.catalog["family_medicine"]
+    other = fm.img_share_pct.model_copy(update={"value": round(dream.img_share_pct.value - margin - offset, 2)})
+    harder, basis = _harder_for_img(fm.model_copy(update={"img_share_pct": other}), dream, kit.data)
+    assert basis == "share" and harder is not offered

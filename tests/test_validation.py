@@ -41,7 +41,7 @@ def test_four_mistakes_give_four_located_errors(runner, write_profile, tmp_path)
         "family_medicine, ...); did you mean 'dermatology'?",
         f"{p}:7:1: previous_attempt: unknown field 'previous_attempt' (expected one of: name, applicant_type, "
         "graduation_year, match_year, outcome, dream_specialty, id, matched_specialty, previous_attempts, scores, "
-        "application, red_flags, situation, preferences, advisor_note); did you mean 'previous_attempts'?",
+        "application, red_flags, situation, img, preferences, advisor_note); did you mean 'previous_attempts'?",
         f"{p}:9:13: scores.step2_ck: 400 is out of range (expected a whole number from 1 to 300)",
         f"{p}:11:15: application.interviews: 'two' is not a whole number (expected a whole number from 0 to 1000)",
     ]
@@ -82,7 +82,7 @@ def test_examples_validate(runner):
         ({"graduation_year": 2027}, "graduation_year: 2027 is after match_year 2026 (expected a year no later than the match year)"),
         ({"application.programs_applied": "45"}, "application.programs_applied: '45' is not a whole number (expected a whole number from 0 to 1000, written without quotes); did you mean 45?"),
         ({"situation.research_year_access": "yes"}, "situation.research_year_access: 'yes' is not true or false"),
-        ({"preferences.keep": ["outpatient", "procedure"]}, "preferences.keep[1]: unknown word 'procedure' ("),
+        ({"preferences.keep": ["outpatient", "procedurs"]}, "preferences.keep[1]: unknown word 'procedurs' ("),
         ({"preferences.open_to": ["Peds", "Famly Medicine"]}, "did you mean 'family_medicine'?"),
         ({"step2_ck": 250}, "unknown field 'step2_ck' (expected one of: name,"),
         ({"scores.step2": 250}, "did you mean 'step2_ck'?"),
@@ -91,7 +91,7 @@ def test_examples_validate(runner):
         ({"name": 12}, "name: 12 is not text (expected text of at most 120 characters, in quotes when it looks like a number); did you mean \"12\"?"),
         ({"id": "../escape"}, "id: '../escape' does not have the expected form"),
         ({"red_flags": "remediation"}, "red_flags: 'remediation' is not a list (expected a list of any of: remediation, leave_of_absence, professionalism, visa, social_media, written as [remediation] or one '- item' per line)"),
-        ({"scores": [1, 2]}, "scores: a list is not a mapping (expected a mapping with the fields step2_ck, comlex2_ce, exam_failures)"),
+        ({"scores": [1, 2]}, "scores: a list is not a mapping (expected a mapping with the fields step2_ck, comlex2_ce, exam_failures, failed_exams, step3_passed)"),
     ],
 )
 def test_single_mistakes(runner, write_profile, tmp_path, changes, expected):
