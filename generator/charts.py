@@ -373,7 +373,7 @@ def plan_chart(plan: Plan, personal: bool, labels: dict[str, str]) -> Chart:
     """
     months = plan.length
     left, right, top, row_h = 8, WIDTH - 12, 30, 62
-    height = top + row_h * len(plan.phases) + 46
+    height = top + row_h * len(plan.phases) + 42
 
     def x(month: float) -> float:
         return left + month * (right - left) / months
@@ -399,9 +399,11 @@ def plan_chart(plan: Plan, personal: bool, labels: dict[str, str]) -> Chart:
             svg.add("line", x1=x(n), y1=top - 4, x2=x(n), y2=axis_y, stroke=MUTED, stroke_width=0.5, stroke_opacity=0.5)
     for n in range(0, months, step):
         day = plan.months[n].start
-        label = day.strftime("%b") + (f" {day.year}" if n == 0 or day.month <= step else "")
-        if x(n) + 2 + _text_width(label, 11) <= WIDTH:
-            svg.text(x(n) + 2, axis_y + 16, label, 11)
+        if x(n) + 2 + _text_width("Mmm", 11) > WIDTH:
+            break
+        svg.text(x(n) + 2, axis_y + 16, day.strftime("%b"), 11)
+        if n == 0 or day.month <= step:  # the year under the first month shown of each year
+            svg.text(x(n) + 2, axis_y + 30, str(day.year), 11)
     if submit is not None:
         n = next(i for i, m in enumerate(plan.months) if (m.start.year, m.start.month) == (submit.date.year, submit.date.month))
         at = x(n + (submit.date.day - 1) / 31)

@@ -212,6 +212,14 @@ class CycleRules(_Data):
     after_soap_days: int
 
 
+class GraduationDelayRules(_Data):
+    source: str
+    applicant_types: list[Literal["us_md", "us_do", "img"]]
+    outcomes: list[str]
+    before_month: Annotated[int, Field(ge=1, le=12)]
+    fits_when_flagged: list[Literal["metrics", "application_quality", "strategy", "red_flags"]]
+
+
 class Rules(_Data):
     source: str
     metrics: MetricsRules
@@ -224,6 +232,7 @@ class Rules(_Data):
     applications: dict[Tier, Range]
     applications_by_type: TypeRanges
     cycle: CycleRules
+    graduation_delay: GraduationDelayRules
     pivot_ranking: RankingRules
 
 

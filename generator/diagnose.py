@@ -226,6 +226,7 @@ def diagnose(profile: Profile, data: ReferenceData, *, as_of: dt.date) -> Diagno
         step2_gap=gap,
         holding=holding,
         cycle=cycle,
+        graduation_delay=_graduation_delay(profile, decision, buckets, data, as_of),
     )
     log.info("diagnosed %s: %s, primary %s, target Match %s", diagnosis.id, decision, ", ".join(primary) or "none", cycle.target_match)
     return diagnosis
@@ -706,6 +707,19 @@ def _phase(as_of: dt.date, last, coming, after_soap_days: int) -> str:
     if as_of < coming.submit_from.date:
         return "eras_open"
     return "submission"
+
+
+def _graduation_delay(profile: Profile, decision: str, buckets: dict[str, Bucket], data: ReferenceData, as_of: dt.date) -> str | None:
+    """Whether staying enrolled a year fits a US senior's plan, while the choice is still open; else None."""
+    r = data.rules.graduation_delay
+    senior = profile.applicant_type in r.applicant_types and profile.graduation_year == profile.match_year
+    if not senior or profile.outcome not in r.outcomes or as_of.year != profile.match_year or as_of.month >= r.before_month:
+        return None
+    if decision == "gather_facts":
+        return "undecided"
+    if decision == "pivot":
+        return "fits_less"
+    return "fits" if any(buckets[b].flagged for b in r.fits_when_flagged) else "can_fit"
 
 
 # -- what the profile left out --------------------------------------------------------------------------

@@ -111,6 +111,8 @@ class Diagnosis:
     """The dream's matched mean minus the applicant's Step 2 CK (positive: below the mean)."""
     holding: Holding | None
     cycle: Cycle
+    graduation_delay: Literal["fits", "can_fit", "fits_less", "undecided"] | None = None
+    """For a US senior not yet graduated: how well staying enrolled a year fits the plan; None when the choice is not open."""
 
     @property
     def flagged(self) -> list[str]:
@@ -138,6 +140,7 @@ class Diagnosis:
             "target_match": self.cycle.target_match,
             "cycle_reasons": list(self.cycle.reasons),
             "soap_now": self.cycle.soap_now,
+            "graduation_delay": self.graduation_delay,
             "pivot_options": [{"specialty": o.specialty, "keeps": list(o.keeps)} for o in self.pivot_options],
             "pivot_notes": list(self.pivot_notes),
             "applications": {"min": self.applications.min, "max": self.applications.max} if self.applications else None,

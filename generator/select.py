@@ -64,6 +64,7 @@ def reader_context(profile: Profile | None, dx: Diagnosis | None, data: Referenc
         missing=list(dx.missing),
         holding=dx.holding,
         cycle=dx.cycle,
+        graduation_delay=dx.graduation_delay,
     )
     matched = catalog[profile.matched_specialty] if profile.matched_specialty else None
     return {

@@ -11,7 +11,7 @@ from generator.cli import main
 
 JSON_KEYS = {
     "id", "as_of", "outcome", "buckets", "primary", "decision", "decision_reasons", "target_specialty", "target_match",
-    "cycle_reasons", "soap_now", "pivot_options", "pivot_notes", "applications", "missing", "sections",
+    "cycle_reasons", "soap_now", "graduation_delay", "pivot_options", "pivot_notes", "applications", "missing", "sections",
 }
 
 # Each example profile's diagnosis on AS_OF (1 April 2026, two weeks after the 2026 Match Week), with

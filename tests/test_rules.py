@@ -8,6 +8,7 @@ moves the tests with it.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import pytest
 
@@ -596,3 +597,32 @@ def test_img_share_margin_threshold(kit, offset, offered):
     other = fm.img_share_pct.model_copy(update={"value": round(dream.img_share_pct.value - margin - offset, 2)})
     harder, basis = _harder_for_img(fm.model_copy(update={"img_share_pct": other}), dream, kit.data)
     assert basis == "share" and harder is not offered
+
+
+
+# -- delaying graduation ---------------------------------------------------------------------------------
+
+SENIOR = {"graduation_year": 2026, "match_year": 2026, "application.letters_in_specialty": 0, "application.advocate_letter": False}
+
+
+@pytest.mark.parametrize("month, open_", [(4, True), (5, True), (6, False)])
+def test_delaying_graduation_is_offered_before_graduation_season_ends(diagnosis_of, rules, month, open_):
+    assert rules.graduation_delay.before_month == 6
+    dx = diagnosis_of(SENIOR, as_of=dt.date(2026, month, 1))
+    assert (dx.graduation_delay is not None) is open_
+    if open_:
+        assert dx.decision == "reattempt" and "application_quality" in dx.flagged
+        assert dx.graduation_delay == "fits"
+
+
+@pytest.mark.parametrize("changes, verdict", [
+    ({}, "fits"),
+    ({"application.letters_in_specialty": 3, "application.advocate_letter": True}, "can_fit"),
+    ({"scores.exam_failures": 2}, "fits_less"),
+    ({"scores": {}, "application": {}}, "undecided"),
+    ({"applicant_type": "img"}, None),
+    ({"graduation_year": 2025}, None),
+    ({"outcome": "matched_other", "matched_specialty": "psychiatry"}, None),
+])
+def test_delaying_graduation_fits_a_reattempt_that_needs_rotations_and_letters(diagnosis_of, changes, verdict):
+    assert diagnosis_of(SENIOR | changes, as_of=dt.date(2026, 4, 1)).graduation_delay == verdict
