@@ -210,6 +210,7 @@ class CycleRules(_Data):
     months_to_show: MonthsToShow
     research_levels: list[Level]
     after_soap_days: int
+    late_window_days: int
 
 
 class GraduationDelayRules(_Data):
@@ -379,6 +380,7 @@ class _LabelsFile(_Data):
     visas: dict[str, str]
     exams: dict[str, str]
     decisions: dict[str, str]
+    missing: dict[str, str]
     red_flags: dict[str, str]
     roles: dict[str, str]
     buckets: dict[str, str]

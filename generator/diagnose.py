@@ -336,7 +336,7 @@ def _decide(
     against: list[str] = []
     if gap is not None and gap >= d.pivot_gap and dream.tier in d.pivot_gap_tiers:
         against.append(
-            f"Step 2 CK is {gap} points below the {dream.step2_ck.matched} mean of matched applicants in {dream.name} "
+            f"Step 2 CK is {gap} points below the {dream.step2_ck.matched} mean of US MD seniors who matched in {dream.name} "
             f"({_cite(dream.step2_ck)}); at {d.pivot_gap} or more, and with a score that cannot be retaken, the gap will not close"
         )
     elif (
@@ -349,7 +349,7 @@ def _decide(
     ):
         flags = "; ".join(reason[0].lower() + reason[1:] for reason in buckets["red_flags"].reasons)
         against.append(
-            f"Step 2 CK is {gap} points below the {dream.step2_ck.matched} mean of matched applicants in {dream.name} "
+            f"Step 2 CK is {gap} points below the {dream.step2_ck.matched} mean of US MD seniors who matched in {dream.name} "
             f"({_cite(dream.step2_ck)}), a long shot at {data.rules.metrics.flag_gap} or more, and the record carries "
             f"a red flag ({flags}): together they put {dream.name} out of realistic reach"
         )
@@ -394,18 +394,27 @@ def _decide(
     if against and img:
         # Every field that could take the reader is at least as hard for an IMG as the dream: a change
         # of field would not make the application easier, so the weak points are counterbalanced instead.
+        concerns = "; ".join(reason[0].lower() + reason[1:] for reason in against)
         return "reattempt", [
             f"{dream.name} is already among the fields that take the most international graduates, so no other field in "
             "this guide's data would be easier to enter",
-            *against,
             *counterweights,
+            f"What weighs against another attempt, and what the plan has to answer: {concerns}",
         ]
     if against:
         return "pivot", against
 
     support: list[str] = list(counterweights)
     if dream.tier not in d.pivot_gap_tiers:
-        support.append(f"{dream.name} is among the less competitive fields: a broader, better-planned application is the usual fix")
+        if img and dream.img_share_pct:
+            share = dream.img_share_pct
+            support.append(
+                f"{dream.name} filled {share.value:g}% of its first-year positions with international graduates in the "
+                f"{share.year} Match ({_cite(share)}), among the most of any field: a broader, better-planned application "
+                "is the usual fix"
+            )
+        else:
+            support.append(f"{dream.name} is among the less competitive fields: a broader, better-planned application is the usual fix")
     if gap is None:
         support.append("No Step 2 CK score was compared with the field's figures, so the scores were not held against the reattempt")
     elif gap < d.pivot_gap:
@@ -415,7 +424,7 @@ def _decide(
                 "borderline, not out of reach"
             )
         else:
-            support.append(f"Step 2 CK is at or above the {dream.step2_ck.matched} mean of matched applicants in {dream.name} ({_cite(dream.step2_ck)})")
+            support.append(f"Step 2 CK is at or above the {dream.step2_ck.matched} mean of US MD seniors who matched in {dream.name} ({_cite(dream.step2_ck)})")
     if years <= d.early_years:
         support.append(f"Early in your career: {_count(years, 'year')} since graduation")
     if situation.research_year_access:
@@ -517,9 +526,9 @@ def _first_option_notes(profile: Profile, first: PivotOption, data: ReferenceDat
     if gap < data.rules.metrics.flag_gap:
         return []
     return [
-        f"{option.name} ranks first for what it keeps of your first choice and what you said you want, but its matched "
-        f"applicants averaged {option.step2_ck.matched} on Step 2 CK ({_cite(option.step2_ck)}), {gap} points above your "
-        f"{step2}: apply to it only with a wide list and a second field beside it"
+        f"{option.name} ranks first for what it keeps of your first choice and what you said you want, but US MD seniors "
+        f"who matched in it averaged {option.step2_ck.matched} on Step 2 CK ({_cite(option.step2_ck)}), {gap} points above "
+        f"your {step2}: apply to it only with a wide list and a second field beside it"
     ]
 
 
@@ -593,9 +602,30 @@ def _cycle(
         ]
     else:
         needed, work = _months_needed(profile, dream, decision, target, buckets, codes, data)
-        reasons.append(timing)
-        reasons.append(work)
-        if holding is not None and holding.kind == "preliminary":
+        # A Match whose programs have begun reading is still open to a late application for a while; worth it for a
+        # reader who is ready now, or whose preliminary year would otherwise be followed by a gap year.
+        current = next_year - 1 if next_year - 1 > profile.match_year else None
+        late_until = cal[current].programs_review_from.date + dt.timedelta(days=rules.late_window_days) if current else None
+        late_open = late_until is not None and as_of <= late_until
+        prelim = holding is not None and holding.kind == "preliminary"
+        extra = profile.situation.extra_years
+        if late_open and (needed == 0 or (prelim and current == profile.match_year + 1)):
+            target_match = current
+            reasons.append(
+                f"The {current} Match has been reading applications since "
+                f"{long_date(cal[current].programs_review_from.date)}{_estimate(cal[current].programs_review_from)}, but a "
+                f"late application is still read until about {long_date(late_until)} (our estimate: the first weeks of "
+                f"the interview season)"
+            )
+            reasons.append(work)
+            reasons.append(
+                (f"Your preliminary year ends on {long_date(holding.ends)}, and a gap year follows unless this Match places "
+                 "you: " if prelim else "Your application needs no more than weeks of work: ")
+                + f"send it this week and aim at the {current} Match, with the {next_year} Match as the fallback"
+            )
+        elif prelim:
+            reasons.append(timing)
+            reasons.append(work)
             target_match = next_year
             right_after = profile.match_year + 1  # the Match whose positions start when the preliminary year ends
             if next_year == right_after:
@@ -605,16 +635,39 @@ def _cycle(
                     + ("" if needed <= months_left else ", and let the year's work show in it as far as it can by then")
                 )
             else:
-                late = cal[right_after].programs_review_from
                 reasons.append(
-                    f"Your preliminary year ends on {long_date(holding.ends)}. The {right_after} Match, whose positions start "
-                    f"right after it, has been reading applications since {long_date(late.date)}{_estimate(late)}: apply to it "
-                    f"late if you still can, since a gap year follows otherwise, and plan for the {next_year} Match"
+                    f"Your preliminary year ends on {long_date(holding.ends)}, and the {right_after} Match, whose positions "
+                    f"start right after it, is past the point where a late application is read: plan for the {next_year} "
+                    "Match, and for the year between"
                 )
         elif needed <= months_left:
+            reasons.append(timing)
+            reasons.append(work)
             target_match = next_year
             reasons.append(f"That fits before applications open, so aim at the {next_year} Match")
+        elif holding is None and extra is not None and next_year + 1 - profile.match_year > extra:
+            # The long route would start residency later than the reader can afford: apply now with the work in progress.
+            reasons.append(timing)
+            reasons.append(work)
+            target_match = next_year
+            later = next_year + 1 - profile.match_year
+            if next_year - profile.match_year > extra:
+                reasons.append(
+                    f"That cannot all be ready by {month_name(submit.date)}, and even the {next_year} Match starts residency "
+                    f"in July {next_year}, {_count(next_year - profile.match_year, 'year')} after this Match, more than the "
+                    f"{_count(extra, 'extra year')} you said you can afford: aim at it, listing the work in progress, and "
+                    "weigh with your advisor whether the plan still fits your time"
+                )
+            else:
+                reasons.append(
+                    f"That cannot all be ready by {month_name(submit.date)}, but the {next_year + 1} Match would start "
+                    f"residency in July {next_year + 1}, {_count(later, 'year')} after this Match, and you can afford "
+                    f"{_count(extra, 'extra year')}: aim at the {next_year} Match, listing the work in progress, and let the "
+                    "rest show in interviews"
+                )
         else:
+            reasons.append(timing)
+            reasons.append(work)
             target_match = next_year + 1
             ready = cal[target_match].submit_from
             reasons.append(
@@ -630,15 +683,22 @@ def _cycle(
                 "current Agreement and talk with your program director before you apply"
             )
         target_field = catalog[target] if target else None
+        if target_field is not None and target_field.advanced_positions and holding is None and target_match is not None:
+            reasons.append(
+                f"Most {target_field.name} positions begin at the second year (PGY-2), after a separate first year: in the "
+                f"{target_match} Match, apply to preliminary or transitional years as well, so that a first year comes "
+                "with the position"
+            )
         placed_in_first_year = (holding is not None and holding.kind == "preliminary") or (
             holding is not None and holding.through_soap
         ) or profile.situation.current_role in ("prelim", "transitional")
         if target_field is not None and target_field.advanced_positions and placed_in_first_year and target_match is not None:
             reasons.append(
                 f"{target_field.name} also fills second-year (PGY-2) positions that follow a separate first year, which the "
-                f"year you are completing can be: advanced ones begin a year after the Match that fills them (July "
-                f"{target_match + 1} for the {target_match} Match; NRMP), so list them beside categorical ones in the "
-                f"{target_match} Match and plan for the year between"
+                f"year you are completing can be. Those reserved for physicians who already have a first year begin in July "
+                f"{target_match}, straight after it (a school's summary of NRMP position types, unverified): apply to them and "
+                f"to categorical positions first. Advanced ones begin a year after the Match that fills them (July "
+                f"{target_match + 1} for the {target_match} Match; NRMP): rank them only with a plan for the year between"
             )
     if soap_now:
         reasons.insert(0, "SOAP is under way this week: everything below applies if it does not place you")
@@ -755,7 +815,7 @@ def _estimate(dated) -> str:
 
 def _step2_reason(score: int, gap: int, dream: Specialty) -> str:
     return (
-        f"Step 2 CK {score} is {gap} points below the {dream.step2_ck.matched} mean of matched applicants "
+        f"Step 2 CK {score} is {gap} points below the {dream.step2_ck.matched} mean of US MD seniors who matched "
         f"in {dream.name} ({_cite(dream.step2_ck)})"
     )
 

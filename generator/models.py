@@ -122,6 +122,21 @@ class Diagnosis:
     def unassessed(self) -> list[str]:
         return [name for name in BUCKETS if not self.buckets[name].assessed]
 
+    @property
+    def route(self) -> str:
+        """What the reader is told to do next: the decision, or what a position held changes about it.
+
+        `first_year`: an advanced position is held in the target field, and the first year before it is
+        what is missing; `stay`: a categorical position is held in the field the guide points to.
+        """
+        held = self.holding
+        if held is not None and held.specialty and held.specialty == self.target_specialty and self.decision != "gather_facts":
+            if held.kind == "advanced":
+                return "first_year"
+            if held.kind == "categorical":
+                return "stay"
+        return self.decision
+
     def to_json(self, sections: list[str]) -> dict[str, Any]:
         """The `guidebook diagnose --json` document."""
         return {

@@ -65,6 +65,7 @@ def reader_context(profile: Profile | None, dx: Diagnosis | None, data: Referenc
         holding=dx.holding,
         cycle=dx.cycle,
         graduation_delay=dx.graduation_delay,
+        route=dx.route,
     )
     matched = catalog[profile.matched_specialty] if profile.matched_specialty else None
     return {

@@ -24,10 +24,11 @@ def guide_view(guide: Guide) -> dict[str, Any]:
         "target": None,
         "pivot_options": [],
         "missing": [],
+        "img_unknowns": [],
         "advisor_paragraphs": [],
         "outcome_text": "",
         "cycle": dx.cycle if dx is not None else None,
-        "route": _route(dx),
+        "route": dx.route if dx is not None else "",
         "decision_label": data.labels["decisions"][dx.decision] if dx is not None else "",
     }
     if p is not None and dx is not None:
@@ -38,7 +39,8 @@ def guide_view(guide: Guide) -> dict[str, Any]:
                 SimpleNamespace(key=o.specialty, name=catalog[o.specialty].name, keeps=[data.keeps[k] for k in o.keeps])
                 for o in dx.pivot_options
             ],
-            missing=list(dx.missing),
+            missing=[data.labels["missing"].get(m, m) for m in dx.missing],
+            img_unknowns=[data.labels["missing"][m] for m in dx.missing if m in ("img.ecfmg_certified", "img.visa")],
             advisor_paragraphs=[para.strip() for para in (p.advisor_note or "").split("\n\n") if para.strip()],
             outcome_text=data.labels["outcomes"][p.outcome],
         )
@@ -48,17 +50,3 @@ def guide_view(guide: Guide) -> dict[str, Any]:
 def _long(iso: str) -> str:
     day = dt.date.fromisoformat(iso)
     return f"{day.day} {day.strftime('%B %Y')}"
-
-
-def _route(dx) -> str:
-    """What the reader is told to do next, in one word: the decision, or what a position held changes about it.
-
-    `first_year`: an advanced position is held in the target field, and the first year before it is
-    what is missing; `stay`: a categorical position is held in the field the guide points to.
-    """
-    if dx is None:
-        return ""
-    held = dx.holding
-    if held is not None and held.specialty and held.specialty == dx.target_specialty and dx.decision != "gather_facts":
-        return "first_year" if held.kind == "advanced" else ("stay" if held.kind == "categorical" else dx.decision)
-    return dx.decision

@@ -76,7 +76,7 @@ def test_home_page_shows_the_personal_diagnosis(jordan):
     assert "Make Internal Medicine your real goal" in home
     assert "Aim at the 2027 Match , applying to 60 to 100 programs" in home
     assert "Prepared on 1 April 2026" in home
-    assert "Step 2 CK 238 is 19 points below the 257 mean of matched applicants in Dermatology (NRMP 2024, unverified)" in home
+    assert "Step 2 CK 238 is 19 points below the 257 mean of US MD seniors who matched in Dermatology (NRMP 2024, unverified)" in home
     assert "Mainly red flags and metrics" in home
     assert "Jordan, we went through the autopsy together" in home  # the advisor's note
     assert "Left out because your diagnosis does not call for them: Try again or change course" in home or "Left out" in home

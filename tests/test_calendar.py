@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from conftest import AS_OF, PROFILES
+from conftest import AS_OF, PROFILES, REMOVE
 from generator.cli import main
 from generator.dates import EVENTS, nth_weekday
 
@@ -134,7 +134,9 @@ YEAR = [
     (D(2026, 9, 1), "eras_open", False, 2027),     # the day before applications can be sent (2 September, estimate)
     (D(2026, 9, 2), "submission", False, 2027),
     (D(2026, 9, 23), "submission", False, 2027),   # programs begin reading: still on time
-    (D(2026, 9, 24), "before_eras", False, 2028),  # after that, the next on-time Match is the one after
+    (D(2026, 9, 24), "before_eras", False, 2027),  # late, but a reader ready now still sends it (rules.cycle.late_window_days)
+    (D(2026, 10, 31), "before_eras", False, 2027), # the last day of the late window
+    (D(2026, 11, 1), "before_eras", False, 2028),  # after it, the next on-time Match is the one after
     (D(2027, 1, 15), "before_eras", False, 2028),
     (D(2027, 3, 16), "before_eras", False, 2028),  # the 2027 Match Week is not this reader's
 ]
@@ -167,7 +169,7 @@ def test_work_that_fits_before_applications_open_aims_at_the_next_match(kit, dia
     months = kit.data.rules.cycle.months_to_show.pivot
     month = 9 - months + offset
     day = D(2026, month, 10)
-    dx = diagnosis_of({"scores.exam_failures": 2, "scores.step2_ck": 240}, as_of=day)
+    dx = diagnosis_of({"scores.exam_failures": 2, "scores.step2_ck": 240, "situation.extra_years": 2}, as_of=day)
     assert dx.decision == "pivot"
     assert dx.cycle.months_needed == months
     assert dx.cycle.months_left == 9 - month
@@ -176,7 +178,8 @@ def test_work_that_fits_before_applications_open_aims_at_the_next_match(kit, dia
 
 def test_a_research_year_is_honest_about_which_september_it_is_ready_for(diagnosis_of, kit):
     # A dermatology reattempt with thin research: the output takes a year, so not this September.
-    dx = diagnosis_of({"application.specialty_research": 2, "application.letters_in_specialty": 1}, as_of=D(2026, 3, 17))
+    dx = diagnosis_of({"application.specialty_research": 2, "application.letters_in_specialty": 1, "situation.extra_years": 2},
+                      as_of=D(2026, 3, 17))
     assert dx.decision == "reattempt"
     assert dx.cycle.months_needed == kit.data.rules.cycle.months_to_show.metrics_research
     assert dx.cycle.target_match == 2028
@@ -190,7 +193,8 @@ def test_a_preliminary_year_aims_at_the_next_match_and_hears_of_advanced_positio
     assert dx.holding.kind == "preliminary" and dx.holding.ends == D(2027, 6, 30)
     assert dx.cycle.target_match == 2027
     assert any("Your preliminary year ends on 30 June 2027" in r for r in dx.cycle.reasons)
-    assert any(r.startswith("Anesthesiology also fills second-year (PGY-2) positions") and "July 2028 for the 2027 Match" in r
+    assert any(r.startswith("Anesthesiology also fills second-year (PGY-2) positions") and "begin in July 2027, straight after it" in r
+               and "July 2028 for the 2027 Match" in r and "rank them only with a plan for the year between" in r
                for r in dx.cycle.reasons)
 
 
@@ -247,12 +251,13 @@ def test_late_in_the_season_no_milestone_is_placed_after_its_deadline(kit):
     assert day <= letters.date < submit
 
 
-def test_the_match_after_next_gets_the_playbooks_long_route(kit):
+def test_the_match_after_next_gets_the_playbooks_long_route(kit, write_profile):
     from generator.build import prepare
     from generator.select import reader_context
 
     day = D(2026, 3, 17)
-    guide = prepare(PROFILES / "sam-okafor.yaml", kit, as_of=day)
+    sam = write_profile((PROFILES / "sam-okafor.yaml").read_text().replace("extra_years: 1", "extra_years: 2"))
+    guide = prepare(sam, kit, as_of=day)
     assert guide.diagnosis.cycle.target_match == 2028
     plan = reader_context(guide.profile, guide.diagnosis, kit.data, as_of=day)["plan"]
     assert plan.route == "after_next"
@@ -272,8 +277,33 @@ def test_the_plan_page_and_tracker_use_month_names(kit, tmp_path):
     assert "Months 12 to 18" not in page and "months 12-18" not in page.lower()
 
 
-def test_a_preliminary_year_whose_next_match_is_already_reading_is_told_to_apply_late(diagnosis_of):
-    dx = diagnosis_of({"outcome": "prelim_only", "dream_specialty": "anesthesiology", "scores.step2_ck": 250}, as_of=D(2026, 10, 15))
-    assert dx.cycle.target_match == 2028
-    assert any("The 2027 Match, whose positions start right after it, has been reading applications since 23 September 2026"
-               in r and "apply to it late if you still can" in r for r in dx.cycle.reasons)
+def test_a_preliminary_year_whose_next_match_is_already_reading_is_told_to_apply_late(diagnosis_of, kit):
+    changes = {"outcome": "prelim_only", "dream_specialty": "anesthesiology", "scores.step2_ck": 250}
+    late = kit.data.rules.cycle.late_window_days
+    last_day = D(2026, 9, 23) + dt.timedelta(days=late)
+    for day, target in ((last_day - dt.timedelta(days=1), 2027), (last_day, 2027), (last_day + dt.timedelta(days=1), 2028)):
+        dx = diagnosis_of(changes, as_of=day)
+        assert dx.cycle.target_match == target, day
+        if target == 2027:
+            assert any("a gap year follows unless this Match places you: send it this week" in r for r in dx.cycle.reasons)
+        else:
+            assert any("is past the point where a late application is read: plan for the 2028 Match" in r for r in dx.cycle.reasons)
+
+
+@pytest.mark.parametrize("extra, target", [(1, 2027), (2, 2028), (None, 2028)])
+def test_the_long_route_is_taken_only_when_the_reader_can_afford_its_years(diagnosis_of, extra, target):
+    # Research output takes a year, so the 2028 Match would be the honest target: residency in July 2028,
+    # two years after this Match. With one extra year to spare, the 2027 Match it is, work in progress.
+    changes = {"application.specialty_research": 2, "application.letters_in_specialty": 1}
+    changes["situation.extra_years"] = extra if extra is not None else REMOVE
+    dx = diagnosis_of(changes, as_of=D(2026, 4, 1))
+    assert dx.cycle.target_match == target
+    if extra == 1:
+        assert any("you can afford 1 extra year: aim at the 2027 Match, listing the work in progress" in r for r in dx.cycle.reasons)
+
+
+def test_a_field_that_starts_at_pgy2_reminds_an_unplaced_reader_of_the_first_year(diagnosis_of):
+    dx = diagnosis_of({}, as_of=D(2026, 4, 1))
+    assert any(r.startswith("Most Dermatology positions begin at the second year (PGY-2)") for r in dx.cycle.reasons)
+    dx = diagnosis_of({"dream_specialty": "psychiatry", "scores.step2_ck": 250}, as_of=D(2026, 4, 1))
+    assert not any("(PGY-2)" in r for r in dx.cycle.reasons)

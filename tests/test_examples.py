@@ -26,14 +26,15 @@ EXPECTED = {
     "jordan-rivera": (
         "unmatched", "pivot", "internal_medicine", 2027, (60, 100), ["red_flags", "metrics"],
         {"metrics", "application_quality", "strategy", "red_flags"}, set(),
-        "Step 2 CK is 19 points below the 257 mean of matched applicants in Dermatology (NRMP 2024, unverified), a long shot",
+        "Step 2 CK is 19 points below the 257 mean of US MD seniors who matched in Dermatology (NRMP 2024, unverified), a long shot",
     ),
     # The playbook's orthopaedic reattempt case (step 3.1), with a research year on offer: research
-    # output in a highly research-heavy field takes about 12 months, so not this September.
+    # output takes about 12 months, but one extra year is all he can afford, so he applies during the
+    # research year, in the 2027 Match, with the work in progress.
     "sam-okafor": (
-        "unmatched", "reattempt", "orthopaedic_surgery", 2028, (60, 80), ["strategy", "application_quality"],
+        "unmatched", "reattempt", "orthopaedic_surgery", 2027, (60, 80), ["strategy", "application_quality"],
         {"application_quality", "strategy"}, set(),
-        "research output in Orthopaedic Surgery, a high research-heavy field",
+        "you can afford 1 extra year: aim at the 2027 Match, listing the work in progress",
     ),
     # An IMG five years out with a visa, in internal medicine: recency and the visa are counterbalanced
     # (step 2.4), not fled, since IM fills the largest share of first-year positions with IMGs (43.2%).
@@ -129,7 +130,8 @@ EXPECTED = {
         "this guide does not decide yet",
     ),
     # 55 dermatology programs is above the 40 dermatology applicants averaged in 2025: not under-applying.
-    # Thin research in a very research-heavy field: a year of output first, so the 2028 Match.
+    # Thin research in a very research-heavy field takes about a year to show, and she can afford two
+    # extra years: the 2028 Match, with a first year applied for in the same Match (dermatology starts at PGY-2).
     "maya-patel": (
         "unmatched", "reattempt", "dermatology", 2028, (60, 80), [], set(), set(),
         "cannot be ready by September 2026, so aim at the 2028 Match",
@@ -204,7 +206,7 @@ def test_diagnose_json_for_each_example(runner, profile_id):
 def test_jordan_reasons_cite_the_data(runner):
     got = json.loads(runner.invoke(main, ["diagnose", str(PROFILES / "jordan-rivera.yaml"), "--json"]).output)
     assert got["buckets"]["metrics"]["reasons"] == [
-        "Step 2 CK 238 is 19 points below the 257 mean of matched applicants in Dermatology (NRMP 2024, unverified)"
+        "Step 2 CK 238 is 19 points below the 257 mean of US MD seniors who matched in Dermatology (NRMP 2024, unverified)"
     ]
     assert "A remediation is on record" in got["buckets"]["red_flags"]["reasons"]
     assert got["pivot_options"][0] == {"specialty": "internal_medicine", "keeps": ["outpatient", "chronic_disease"]}

@@ -258,7 +258,7 @@ def test_plan_tracker_months_follow_the_flagged_buckets(guides, kit):
     from generator.select import reader_context
 
     phases = {p.id: p for p in kit.data.plan.phases}
-    for name, months in (("jordan-rivera", 12), ("sam-okafor", 24)):
+    for name, months in (("jordan-rivera", 12), ("maya-patel", 24)):
         guide = guides[name]
         plan = reader_context(guide.profile, guide.diagnosis, kit.data, as_of=AS_OF)["plan"]
         table = cells(worksheet(guide, "plan_tracker"))

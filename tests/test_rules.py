@@ -47,7 +47,7 @@ def test_step2_gap_flags_metrics_from_the_threshold(diagnosis_of, rules, derm, o
         (reason,) = dx.buckets["metrics"].reasons
         assert reason == (
             f"Step 2 CK {derm.step2_ck.matched - gap} is {gap} points below the {derm.step2_ck.matched} mean "
-            f"of matched applicants in Dermatology (NRMP 2024, unverified)"
+            f"of US MD seniors who matched in Dermatology (NRMP 2024, unverified)"
         )
 
 
