@@ -132,7 +132,11 @@ def build_plan(dx: Diagnosis | None, data: PlanFile, calendar: Calendar, as_of: 
             continue
         a, b = spans[p.id]
         buckets = tuple(b_ for b_ in flagged if b_ in p.by_bucket)
-        focus = tuple(p.by_bucket[b_] for b_ in buckets) or tuple(p.steps) or (p.focus,)
+        lines = [p.by_bucket[b_] for b_ in buckets]
+        months = b - a + 1
+        if len(lines) < months:  # more months than flagged buckets: the phase's steps fill the rest, so no line repeats
+            lines += list(p.steps)[: months - len(lines)]
+        focus = tuple(lines) or (p.focus,)
         phases.append(Phase(p.id, p.title, a, b, p.focus, focus, buckets, _add_months(start, a), _add_months(start, b)))
 
     months: list[Month] = []

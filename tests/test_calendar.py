@@ -307,3 +307,16 @@ def test_a_field_that_starts_at_pgy2_reminds_an_unplaced_reader_of_the_first_yea
     assert any(r.startswith("Most Dermatology positions begin at the second year (PGY-2)") for r in dx.cycle.reasons)
     dx = diagnosis_of({"dream_specialty": "psychiatry", "scores.step2_ck": 250}, as_of=D(2026, 4, 1))
     assert not any("(PGY-2)" in r for r in dx.cycle.reasons)
+
+
+@pytest.mark.parametrize("day", [D(2026, 3, 17), D(2026, 4, 1), D(2026, 8, 1), D(2026, 11, 29)])
+def test_no_month_of_the_tracker_repeats_the_month_before(kit, day):
+    from conftest import EXAMPLES
+    from generator.build import prepare
+    from generator.select import reader_context
+
+    for path in EXAMPLES:
+        guide = prepare(path, kit, as_of=day)
+        focus = reader_context(guide.profile, guide.diagnosis, kit.data, as_of=day)["plan"].month_focus()
+        repeats = [(a, b) for a, b in zip(focus, focus[1:]) if a == b]
+        assert not repeats, (path.stem, repeats)
