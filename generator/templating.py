@@ -28,6 +28,7 @@ from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.container import container_plugin
 
 from generator.cache import cache_folder, code_stamp
+from generator.dates import long_date, weekday_date
 from generator.errors import ContentError
 
 CONTAINERS = ("example", "note", "warning")
@@ -78,13 +79,11 @@ def _day(value: Any) -> Any:
 
 
 def _long_date(value: Any) -> str:
-    day = _day(value)
-    return f"{day.day} {day.strftime('%B %Y')}"
+    return long_date(_day(value))
 
 
 def _weekday_date(value: Any) -> str:
-    day = _day(value)
-    return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
+    return weekday_date(_day(value))
 
 
 def bucket_name(key: str) -> str:

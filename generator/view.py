@@ -6,6 +6,7 @@ import datetime as dt
 from types import SimpleNamespace
 from typing import Any
 
+from generator.dates import long_date
 from generator.models import Guide
 
 def guide_view(guide: Guide) -> dict[str, Any]:
@@ -17,7 +18,7 @@ def guide_view(guide: Guide) -> dict[str, Any]:
         "sections": guide.sections,
         "skipped": guide.skipped,
         "date": guide.date,
-        "prepared": _long(guide.date),  # the date the guide was prepared for, as a reader writes it
+        "prepared": long_date(dt.date.fromisoformat(guide.date)),  # the date the guide was prepared for, as a reader writes it
         "p": p,
         "dx": dx,
         "dream": None,
@@ -46,7 +47,3 @@ def guide_view(guide: Guide) -> dict[str, Any]:
         )
     return view
 
-
-def _long(iso: str) -> str:
-    day = dt.date.fromisoformat(iso)
-    return f"{day.day} {day.strftime('%B %Y')}"

@@ -39,7 +39,7 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from conftest import AS_OF, BASE, EXAMPLES
+from conftest import BASE, EXAMPLES
 from generator.build import Toolkit, prepare
 from generator.cli import main
 from generator.data import load_reference_data
