@@ -315,10 +315,11 @@ def load_reference_data(folder: Path) -> ReferenceData:
     if table is not None and keeps is not None:
         problems += _cross_check(spec_doc, table, set(keeps.root))
     calendar_doc = read_yaml(folder / "calendar.yaml", what="data file", own=True)
-    calendar, more = check(calendar_doc, CalendarFile)
+    calendar_file, more = check(calendar_doc, CalendarFile)
     problems += more
-    if calendar is not None:
-        problems += _check_calendar(calendar_doc, calendar)
+    calendar = Calendar(calendar_file) if calendar_file is not None else None
+    if calendar_file is not None:
+        problems += _check_calendar(calendar_doc, calendar_file, calendar)
     if problems:
         raise InputError(problems)
     assert keeps is not None and rules is not None and table is not None and labels is not None and plan is not None
@@ -333,7 +334,7 @@ def load_reference_data(folder: Path) -> ReferenceData:
         rules=rules,
         labels=labels.model_dump(),
         plan=plan,
-        calendar=Calendar(calendar),
+        calendar=calendar,
     )
 
 
@@ -406,7 +407,7 @@ class _SourcesOnly(_Data):
     sources: dict[str, Source]
 
 
-def _check_calendar(doc: Document, calendar: CalendarFile) -> list[Problem]:
+def _check_calendar(doc: Document, calendar: CalendarFile, cal: Calendar) -> list[Problem]:
     """Every source named exists, and each published year's dates fall in order."""
     from generator.dates import EVENTS
 
@@ -428,7 +429,6 @@ def _check_calendar(doc: Document, calendar: CalendarFile) -> list[Problem]:
                         + (f"; did you mean {guess!r}?" if guess else ""))
     if problems:
         return problems
-    cal = Calendar(calendar)
     for year, entry in calendar.years.items():
         dates = cal[int(year)].dates
         order = [e for e in EVENTS if e not in ("interviews_to",)]

@@ -202,9 +202,6 @@ class MatchYear:
     def in_soap(self, day: dt.date) -> bool:
         return self.soap_start.date <= day <= self.soap_end.date
 
-    def in_match_week(self, day: dt.date) -> bool:
-        return self.match_week_start.date <= day <= self.match_day.date
-
 
 class Calendar:
     """Every Match year: the published dates where the data holds them, else the pattern's."""
