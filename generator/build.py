@@ -83,12 +83,13 @@ def prepare_generic(kit: Toolkit, *, as_of: dt.date) -> Guide:
 
 
 def _guide(kit: Toolkit, profile, dx: Diagnosis | None, built_for: str, as_of: dt.date) -> Guide:
-    sections, skipped = select_content(profile, dx, kit.data, kit.library, kit.md, as_of=as_of)
+    sections, skipped, first_steps = select_content(profile, dx, kit.data, kit.library, kit.md, as_of=as_of)
     return Guide(
         profile=profile,
         diagnosis=dx,
         sections=tuple(sections),
         skipped=tuple(skipped),
+        first_steps=first_steps,
         data=kit.data,
         built_for=built_for,
         date=as_of.isoformat(),

@@ -96,6 +96,17 @@ class FieldMeta(_Front):
         return [[f"{key}_{c.id}" for c in self.columns] for key in keys]
 
 
+class StepMeta(_Front):
+    id: str = Field(pattern=r"^[a-z0-9]+(_[a-z0-9]+)*$")
+    source: str
+    when: str
+    text: str
+
+
+class FirstStepsMeta(_Front):
+    steps: list[StepMeta] = Field(min_length=3)
+
+
 class WorksheetMeta(_Front):
     title: str
     intro: str
@@ -227,6 +238,16 @@ class WorksheetSource:
 
 
 @dataclass(frozen=True)
+class StepSource:
+    """One candidate step of the "This week" card (content/first-steps.yaml)."""
+
+    id: str
+    source: str
+    when: Condition
+    text: Template
+
+
+@dataclass(frozen=True)
 class Library:
     """All content, compiled."""
 
@@ -234,6 +255,8 @@ class Library:
     examples: dict[str, tuple[ExampleSource, ...]]
     """Slot -> its variants in the order they are tried."""
     worksheets: dict[str, WorksheetSource]
+    first_steps: tuple[StepSource, ...]
+    """The "This week" card's candidate steps, most urgent first."""
     env: jinja2.Environment
 
     def compiled_pieces(self) -> Iterator[Condition | Template]:
@@ -245,6 +268,8 @@ class Library:
                 yield from (variant.when, variant.body)
         for worksheet in self.worksheets.values():
             yield from worksheet.prefills.values()
+        for step in self.first_steps:
+            yield from (step.when, step.text)
 
     def compile_all(self) -> None:
         """Compile every template and condition now; raise `ContentError` at the first that fails."""
@@ -280,8 +305,9 @@ def load_library(folder: Path, env: jinja2.Environment) -> Library:
             if ws not in worksheets:
                 raise ContentError(section.where.path, f"unknown worksheet {ws!r} (expected one of: {', '.join(worksheets)})", 1)
     _check_slot_references(sections, examples)
+    first_steps = _load_first_steps(folder / "first-steps.yaml", env)
     log.info("content: %d sections, %d example slots, %d worksheets", len(sections), len(examples), len(worksheets))
-    return Library(sections, examples, worksheets, env)
+    return Library(sections, examples, worksheets, first_steps, env)
 
 
 def _split(path: Path) -> tuple[Document, str, int]:
@@ -374,6 +400,30 @@ def _load_worksheet(path: Path, env: jinja2.Environment) -> WorksheetSource:
                 where = Located(path, doc.where(("fields", i, "columns", j, "prefill"))[0])
                 prefills[f"{f.id}.{c.id}"] = Condition(env, c.prefill, where)
     return WorksheetSource(path.stem, meta, prefills, Located(path, 1))
+
+
+def _load_first_steps(path: Path, env: jinja2.Environment) -> tuple[StepSource, ...]:
+    """The candidate steps of the "This week" card, in the order they are tried."""
+    try:
+        doc = parse_yaml(path.read_text(encoding="utf-8"), str(path), what="first steps", own=True)
+    except OSError as exc:
+        raise ContentError(path, f"cannot read the file ({exc})") from None
+    except InputError as exc:
+        first = exc.problems[0]
+        raise ContentError(path, first.message, first.line) from None
+    meta: FirstStepsMeta = _meta(doc, FirstStepsMeta, path)
+    ids = [s.id for s in meta.steps]
+    if len(set(ids)) != len(ids):
+        raise ContentError(path, f"step ids used twice: {', '.join(sorted({i for i in ids if ids.count(i) > 1}))}")
+    return tuple(
+        StepSource(
+            id=step.id,
+            source=step.source,
+            when=Condition(env, step.when, Located(path, doc.where(("steps", i, "when"))[0])),
+            text=Template(env, step.text, Located(path, doc.where(("steps", i, "text"))[0])),
+        )
+        for i, step in enumerate(meta.steps)
+    )
 
 
 def _check_slot_references(sections: tuple[SectionSource, ...], examples: dict[str, Any]) -> None:

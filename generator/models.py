@@ -240,6 +240,14 @@ class Section:
 
 
 @dataclass(frozen=True)
+class FirstStep:
+    """One step of the "This week" card: its id (content/first-steps.yaml) and its text as inline HTML."""
+
+    id: str
+    html: str
+
+
+@dataclass(frozen=True)
 class Guide:
     """Everything a renderer needs: the reader, their diagnosis and the chosen content."""
 
@@ -255,3 +263,5 @@ class Guide:
     """The reader's name, or the generic edition's title."""
     date: str
     """Build date shown on the cover (ISO), derived from the inputs."""
+    first_steps: tuple[FirstStep, ...] = ()
+    """The "This week" card that opens the guide: the three steps to take first."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html as html_lib
 import json
 import logging
@@ -37,6 +38,7 @@ def render_site(
         "personal": personal,
         "home_title": home,
         "workbook": workbook,
+        "guide_key": guide_key(guide),
         "noindex": personal,
         "footer": f"A personal guide for {guide.built_for}. Built by Match Pivot Guidebook; not medical or legal advice."
         if personal
@@ -88,6 +90,16 @@ def render_site(
             files[f"assets/{asset.relative_to(templates / 'site' / 'assets').as_posix()}"] = asset.read_bytes()
     log.info("rendered %d site files", len(files))
     return files
+
+
+def guide_key(guide: Guide) -> str:
+    """The key a guide's kept answers go under in the reader's browser: the same for every build of one
+    reader's guide, different for another reader's, and telling nothing about the reader."""
+    p = guide.profile
+    if p is None:
+        return "public"
+    who = "\n".join(str(part) for part in (p.name, p.applicant_type, p.graduation_year, p.match_year))
+    return hashlib.sha256(who.encode("utf-8")).hexdigest()[:16]
 
 
 def _render(env: jinja2.Environment, name: str, common: dict, **extra) -> bytes:

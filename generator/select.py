@@ -5,22 +5,32 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from generator import charts as drawing
-from generator.content import Condition, Library, SectionSource, WorksheetSource
+from generator.content import Condition, Library, SectionSource, StepSource, WorksheetSource
 from generator.data import ReferenceData
 from generator.errors import ContentError
-from generator.models import Cell, Column, Diagnosis, Section, TableRow, Worksheet, WorksheetField
+from generator.models import Cell, Column, Diagnosis, FirstStep, Section, TableRow, Worksheet, WorksheetField
 from generator.plan import build_plan
 from generator.profile import Profile
-from generator.templating import MarkdownText, UnsafeURL, md_escape, render_markdown
+from generator.templating import MarkdownText, UnsafeURL, md_escape, render_inline, render_markdown
 
 log = logging.getLogger(__name__)
+
+FIRST_STEPS = 3
+"""How many steps the "This week" card holds."""
+
+
+class Selection(NamedTuple):
+    sections: list[Section]
+    skipped: list[tuple[str, str]]
+    """(section id, title) of the sections left out."""
+    first_steps: tuple[FirstStep, ...]
 
 
 def reader_context(profile: Profile | None, dx: Diagnosis | None, data: ReferenceData, *, as_of: dt.date) -> dict[str, Any]:
@@ -113,8 +123,9 @@ def select_content(
     md: MarkdownIt,
     *,
     as_of: dt.date,
-) -> tuple[list[Section], list[tuple[str, str]]]:
-    """The sections for this reader (all of them in the generic edition), rendered; and those left out."""
+) -> Selection:
+    """The sections for this reader (all of them in the generic edition), rendered; those left out; and the
+    "This week" card's steps."""
     context = reader_context(profile, dx, data, as_of=as_of)
     chosen: dict[str, str] = {}
 
@@ -173,8 +184,13 @@ def select_content(
         chosen.clear()
         drawn.clear()
         sections.append(_render_section(source, context, library, md, chosen, drawn))
+    steps = [step for step in library.first_steps if evaluate(step.when, context)][:FIRST_STEPS]
+    if len(steps) < FIRST_STEPS:
+        where = library.first_steps[-1].when.where
+        raise ContentError(where.path, f"only {len(steps)} of the first steps apply to this reader; the card needs {FIRST_STEPS}")
+    first_steps = tuple(_first_step(step, context, md) for step in steps)
     log.info("selected %d sections, left out %d", len(sections), len(skipped))
-    return sections, skipped
+    return Selection(sections, skipped, first_steps)
 
 
 def _render_section(
@@ -190,7 +206,7 @@ def _render_section(
         html, headings = render_markdown(md, body, drawn)
     except UnsafeURL as exc:
         raise ContentError(source.where.path, str(exc), _line_of(source, exc)) from None
-    why = md.renderInline(render_template(source.why, context).strip())
+    why = render_inline(md, render_template(source.why, context).strip())
     worksheets = tuple(_worksheet(library.worksheets[w], context, md) for w in source.meta.worksheets)
     return Section(
         id=source.id,
@@ -203,6 +219,15 @@ def _render_section(
         examples=dict(chosen),
         charts=tuple(drawn),
     )
+
+
+def _first_step(step: StepSource, context: dict[str, Any], md: MarkdownIt) -> FirstStep:
+    """A step of the "This week" card, rendered for this reader on one line."""
+    text = " ".join(render_template(step.text, context).split())
+    try:
+        return FirstStep(step.id, render_inline(md, text))
+    except UnsafeURL as exc:
+        raise ContentError(step.text.where.path, str(exc), step.text.where.line) from None
 
 
 def _line_of(source: SectionSource, exc: UnsafeURL) -> int:

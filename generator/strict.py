@@ -23,7 +23,7 @@ from generator.content import Library
 from generator.data import ReferenceData
 from generator.diagnose import diagnose
 from generator.profile import ApplicantType, Geography, Outcome, Profile, Risk, Role
-from generator.select import evaluate, reader_context
+from generator.select import FIRST_STEPS, evaluate, reader_context
 
 # -- links ------------------------------------------------------------------------------------------
 
@@ -86,10 +86,13 @@ def _normalise(path: str) -> str | None:
 
 
 def unreachable(data: ReferenceData, library: Library) -> list[str]:
-    """Sections and example variants that no generated profile selects, each with its file."""
+    """Sections, example variants and first steps that no generated profile gets, each with its file."""
     reached_sections: set[str] = set()
     reached_variants: set[tuple[str, str]] = set()
+    reached_steps: set[str] = set()
     for context in _contexts(data):
+        applying = [step.id for step in library.first_steps if evaluate(step.when, context)]
+        reached_steps.update(applying[:FIRST_STEPS])
         for section in library.sections:
             if section.id not in reached_sections and evaluate(section.when, context):
                 reached_sections.add(section.id)
@@ -106,6 +109,12 @@ def unreachable(data: ReferenceData, library: Library) -> list[str]:
         for variant in variants:
             if (slot, variant.name) not in reached_variants and variant is not variants[-1]:
                 problems.append(f"{variant.where.path}: no generated reader gets this {slot!r} variant (when: {variant.meta.when!r})")
+    for step in library.first_steps:
+        public = step.when.source.strip().startswith("generic")
+        if step.id not in reached_steps and not public:
+            problems.append(
+                f"{step.when.where.path}:{step.when.where.line}: no generated reader's card shows the step {step.id!r} (when: {step.when.source!r})"
+            )
     return problems
 
 

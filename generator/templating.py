@@ -385,6 +385,13 @@ class _PartCache:
 _caches: WeakKeyDictionary[MarkdownIt, _PartCache] = WeakKeyDictionary()
 
 
+def render_inline(md: MarkdownIt, text: str) -> Markup:
+    """Render one paragraph's worth of inline Markdown (no blocks), refusing unsafe links as `render_markdown` does."""
+    tokens = md.parseInline(text, {})
+    _check_urls(tokens)
+    return Markup(md.renderer.render(tokens, md.options, {}))
+
+
 def render_markdown(md: MarkdownIt, text: str, charts: dict[str, Markup] | None = None) -> tuple[str, list[tuple[int, str, str]]]:
     """Render TEXT, with the figures of CHARTS; return the HTML and the (level, anchor, text) of each heading."""
     env = {"charts": charts or {}}

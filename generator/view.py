@@ -17,6 +17,7 @@ def guide_view(guide: Guide) -> dict[str, Any]:
         "name": guide.built_for,
         "sections": guide.sections,
         "skipped": guide.skipped,
+        "first_steps": guide.first_steps,
         "date": guide.date,
         "prepared": long_date(dt.date.fromisoformat(guide.date)),  # the date the guide was prepared for, as a reader writes it
         "p": p,

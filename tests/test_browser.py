@@ -452,3 +452,74 @@ def test_search_works_from_file(generic_site, tabs):
     tab.open(generic_site.file_url("search.html") + "?q=" + quote("zzzqqq"))
     assert "Nothing found" in tab.page.text_content("#search-status")
     assert not tab.problems, report(tab.problems)
+
+
+# --- worksheets that keep what is typed, on the reader's device only ------------------------------
+
+
+def _field(tab: Tab, name: str):
+    return tab.page.locator(f'form.worksheet__form [name="{name}"]')
+
+
+@pytest.mark.parametrize("over", ["http", "file"])
+def test_typed_answers_are_kept_only_when_asked_and_forgotten_on_request(www, servers, tabs, over):
+    personal = Site("personal", www / "personal" / SUBPATH, servers["personal"])
+    public = Site("generic", www / "generic" / SUBPATH, servers["generic"])
+    url = personal.url if over == "http" else personal.file_url
+    tab = tabs(personal, PHONE)
+    name = "autopsy.rank_feedback"
+    page = tab.open(url("first-days.html"))
+    field = _field(tab, name)
+    switch = page.locator("#worksheet-autopsy .keep__switch")
+    assert switch.is_visible() and not switch.is_checked(), "keeping is off until the reader turns it on"
+    default = field.input_value()
+
+    # Off: a reload loses what was typed.
+    field.fill("Typed while keeping is off")
+    page.reload()
+    assert _field(tab, name).input_value() == default
+
+    # On: what is typed survives a reload, and the switch stays on across the guide's pages.
+    page.locator("#worksheet-autopsy .keep__switch").check()
+    _field(tab, name).fill("Three interviews, all in the Midwest")
+    page.locator("#worksheet-autopsy .keep__switch").press("Tab")  # leave the field
+    page.reload()
+    assert _field(tab, name).input_value() == "Three interviews, all in the Midwest"
+    assert page.locator("#worksheet-autopsy .keep__switch").is_checked()
+    tab.open(url("plan.html"))
+    assert tab.page.locator(".keep__switch").first.is_checked()
+    stored = tab.page.evaluate("() => Object.keys(localStorage)")
+    assert stored and all(key.startswith("mpg:") for key in stored), stored
+
+    # Another guide in the same browser never sees these answers, even from file:// (one storage origin).
+    other = public.url if over == "http" else public.file_url
+    tab.site = public
+    tab.open(other("first-days.html"))
+    assert "Three interviews" not in (_field(tab, name).input_value() or "")
+    assert not tab.page.locator("#worksheet-autopsy .keep__switch").is_checked()
+
+    # Forget: the answer is gone now and after a reload, and nothing of this guide is left in storage.
+    tab.site = personal
+    page = tab.open(url("first-days.html"))
+    page.locator("#worksheet-autopsy .keep__forget").click()
+    assert _field(tab, name).input_value() == default
+    page.reload()
+    assert _field(tab, name).input_value() == default
+    assert not page.locator("#worksheet-autopsy .keep__switch").is_checked()
+    key = page.locator("#worksheet-autopsy .keep").get_attribute("data-guide")
+    assert not [k for k in page.evaluate("() => Object.keys(localStorage)") if k.startswith(f"mpg:{key}:")]
+    assert not tab.problems, report(tab.problems)
+
+
+def test_a_worksheet_can_be_saved_as_text_in_the_browser(www, servers, tabs):
+    personal = Site("personal", www / "personal" / SUBPATH, servers["personal"])
+    tab = tabs(personal, DESKTOP)
+    page = tab.open(personal.url("first-days.html"))
+    _field(tab, "autopsy.rank_feedback").fill("Saved copy check")
+    with page.expect_download() as info:
+        page.locator("#worksheet-autopsy .keep__save").click()
+    download = info.value
+    assert download.suggested_filename == "worksheet-autopsy.txt"
+    text = Path(download.path()).read_text(encoding="utf-8")
+    assert text.startswith("Worksheet: ") and "Saved copy check" in text
+    assert not tab.problems, report(tab.problems)

@@ -78,7 +78,7 @@ def rendered(kit):
     out = []
     for profile in lacking_profiles(kit):
         dx = diagnose(profile, kit.data, as_of=AS_OF)
-        sections, _ = select_content(profile, dx, kit.data, kit.library, kit.md, as_of=AS_OF)
+        sections, _, _ = select_content(profile, dx, kit.data, kit.library, kit.md, as_of=AS_OF)
         chosen = {(slot, v) for s in sections for slot, v in s.examples.items()}
         out.append((profile, dx, chosen, example_blocks(sections)))
     base = Profile.model_validate(with_changes(with_changes(BASE, {"scores.exam_failures": 2}), LACKING), context=kit.data.validation_context)
@@ -87,7 +87,7 @@ def rendered(kit):
         dx = diagnose(profile, kit.data, as_of=AS_OF)
         for pivot in specialty.pivots:
             forced = dataclasses.replace(dx, decision="pivot", target_specialty=pivot.specialty)
-            sections, _ = select_content(profile, forced, kit.data, kit.library, kit.md, as_of=AS_OF)
+            sections, _, _ = select_content(profile, forced, kit.data, kit.library, kit.md, as_of=AS_OF)
             chosen = {(slot, v) for s in sections for slot, v in s.examples.items()}
             out.append((profile, forced, chosen, example_blocks(sections)))
     return out

@@ -283,7 +283,7 @@ def test_every_pivot_pair_in_the_data_has_its_own_statement_framing(kit, profile
         from generator.diagnose import diagnose
 
         dx = dataclasses.replace(diagnose(profile, kit.data, as_of=AS_OF), decision="pivot", target_specialty=target)
-        sections, _ = select_content(profile, dx, kit.data, kit.library, kit.md, as_of=AS_OF)
+        sections, _, _ = select_content(profile, dx, kit.data, kit.library, kit.md, as_of=AS_OF)
         chosen = {slot: v for s in sections for slot, v in s.examples.items()}
         assert chosen["statement-framing"] == f"{dream}--{target}"
 
