@@ -329,7 +329,7 @@ def write_cohort(dest: Path, rows: list[dict[str, str]], kit, as_of: dt.date) ->
     writer.writerows(rows)
     dest.mkdir(parents=True, exist_ok=True)
     _replace(dest / "cohort.csv", buffer.getvalue())
-    _replace(dest / "cohort.html", render_cohort(rows, kit.pages, kit.data.labels["buckets"], as_of.isoformat()))
+    _replace(dest / "cohort.html", render_cohort(rows, kit.pages, kit.data.labels, as_of.isoformat()))
 
 
 def merge_cohorts(folders: Iterable[Path], dest: Path) -> list[dict[str, str]]:

@@ -216,6 +216,14 @@ def schema() -> None:
     click.echo(json.dumps(Profile.model_json_schema(), indent=2))
 
 
+def plain_text(fragment: str) -> str:
+    """Inline HTML as the words a terminal shows."""
+    import html
+    import re
+
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", fragment)).split())
+
+
 def format_diagnosis(guide) -> str:
     """The diagnosis as a person reads it in a terminal."""
     from generator.dates import long_date
@@ -259,9 +267,12 @@ def format_diagnosis(guide) -> str:
     lines += [f"  Note: {n}" for n in dx.pivot_notes]
     if dx.applications:
         lines += ["", f"Programs to apply to next time: {dx.applications.min}-{dx.applications.max}"]
-    lines += ["", "Sections: " + ", ".join(s.id for s in guide.sections)]
+    lines += ["", "This week:"]
+    lines += [f"  {i}. {plain_text(step.html)}" for i, step in enumerate(guide.first_steps, 1)]
+    lines += ["", "Sections: " + "; ".join(s.title for s in guide.sections)]
     if dx.missing:
-        lines += ["", "Left out of the profile (adding them sharpens the diagnosis): " + ", ".join(dx.missing)]
+        missing = guide.data.labels["missing"]
+        lines += ["", "Left out of the profile (adding them sharpens the diagnosis): " + "; ".join(missing.get(m, m) for m in dx.missing)]
     return "\n".join(lines)
 
 

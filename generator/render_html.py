@@ -8,6 +8,7 @@ import json
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -106,14 +107,23 @@ def _render(env: jinja2.Environment, name: str, common: dict, **extra) -> bytes:
     return render_page(env, name, {**common, **extra}).encode("utf-8")
 
 
-def render_cohort(rows: list[dict[str, str]], env: jinja2.Environment, labels: dict[str, str], date: str) -> str:
-    """The advisor's cohort page: the decision split, bucket frequency and one row per student."""
+def render_cohort(rows: list[dict[str, str]], env: jinja2.Environment, labels: dict[str, Any], date: str) -> str:
+    """The advisor's cohort page: the decision split, bucket frequency and one row per student, in words
+    (the CSV beside it keeps the codes, for spreadsheets)."""
     from generator.charts import cohort_charts
     from generator.models import BUCKETS
 
     buckets = {b: sum(1 for r in rows if b in r["flagged"].split()) for b in BUCKETS}
-    charts = cohort_charts(rows, buckets, labels)
-    return render_page(env, "cohort/cohort.html", {"rows": rows, "charts": charts, "date": date})
+    charts = cohort_charts(rows, buckets, labels["buckets"])
+    words = [
+        {
+            **r,
+            "decision_words": labels["decisions"].get(r["decision"], r["decision"]),
+            "missing_words": [labels["missing"].get(m, m) for m in r["missing"].split()],
+        }
+        for r in rows
+    ]
+    return render_page(env, "cohort/cohort.html", {"rows": words, "charts": charts, "date": date})
 
 
 def _public_files(guide: Guide, env: jinja2.Environment, common: dict, site_url: str | None, pages: list[str]) -> dict[str, bytes]:
