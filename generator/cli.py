@@ -246,6 +246,8 @@ def format_diagnosis(guide) -> str:
         mark = "x" if bucket.flagged else (" " if bucket.assessed else "?")
         tag = " (primary)" if name in dx.primary else ("" if bucket.assessed else " (not assessed)")
         lines.append(f"  [{mark}] {bucket_name(name)}{tag}")
+        if bucket.reasons and not bucket.flagged:
+            lines.append("        Not enough to flag, but worth knowing:")
         lines += [f"        - {r}" for r in bucket.reasons]
         if not bucket.assessed:
             lines.append(f"        - {bucket.not_assessed}")

@@ -51,7 +51,9 @@ class ExampleMeta(_Front):
 class ColumnMeta(_Front):
     id: str = Field(pattern=r"^[a-z0-9]+(_[a-z0-9]+)*$")
     label: str
-    kind: Literal["line", "check"] = "line"
+    kind: Literal["line", "check", "header"] = "line"
+    """`header`: the row's name, shown as the row's header where prefilled and a field to write one in where
+    not (a spare row); only a table's first column can be one."""
     prefill: str | None = None
     """An expression giving one value per row (a list); rows past its end stay blank."""
 
@@ -83,6 +85,10 @@ class FieldMeta(_Front):
                 raise ValueError("a table is prefilled per column: put `prefill` on a column")
             if self.row_labels and not isinstance(self.rows, int):
                 raise ValueError("`row_labels` labels counted rows: give `rows` as the most rows there can be")
+            if any(c.kind == "header" for c in self.columns[1:]):
+                raise ValueError("only a table's first column can be of kind `header`")
+            if self.columns[0].kind == "header" and (self.row_labels or not isinstance(self.rows, int)):
+                raise ValueError("a table whose first column is a `header` names its rows there: no `row_labels` or labelled rows")
         elif self.columns or self.rows or self.row_labels:
             raise ValueError("only a field of kind `table` has `columns`, `rows` and `row_labels`")
         return self

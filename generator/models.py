@@ -170,7 +170,8 @@ class Cell:
 
     name: str
     """The field name within its worksheet, e.g. `candidate_1_lifestyle`."""
-    kind: Literal["line", "check"]
+    kind: Literal["line", "check", "header"]
+    """`header`: the row's name, printed as text where prefilled, else a one-line field."""
     label: str
     """What a screen reader announces: the row and the column."""
     value: str | None = None
@@ -179,7 +180,7 @@ class Cell:
 @dataclass(frozen=True)
 class Column:
     label: str
-    kind: Literal["line", "check"]
+    kind: Literal["line", "check", "header"]
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,12 @@ class WorksheetField:
     def names(self) -> list[tuple[str, str]]:
         """(name, kind) of every form field this field becomes: itself, or each cell of a table."""
         if self.kind == "table":
-            return [(c.name, c.kind) for row in self.rows for c in row.cells]
+            return [
+                (c.name, "line" if c.kind == "header" else c.kind)
+                for row in self.rows
+                for c in row.cells
+                if not (c.kind == "header" and c.value)
+            ]
         return [(self.id, self.kind)]
 
 

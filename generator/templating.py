@@ -165,8 +165,18 @@ def content_environment(keeps: dict[str, str], catalog: Any) -> SandboxedEnviron
         weekday_date=_weekday_date,
         month_name=lambda day: _day(day).strftime("%B %Y"),
         cite=cite,
+        competitiveness=lambda specialty, tiers: competitiveness(specialty, tiers),
     )
     return attach_code_cache(env)
+
+
+def competitiveness(specialty: Any, tiers: dict[str, str]) -> str:
+    """How hard a field is to match, in words, with the share of US MD seniors who matched when the data has it."""
+    words = tiers.get(specialty.tier, specialty.tier)
+    rate = specialty.match_rate_pct
+    if rate is None:
+        return words[0].upper() + words[1:]
+    return f"{words[0].upper() + words[1:]}: {rate.value:g}% of US MD seniors matched ({cite(rate)})"
 
 
 def page_environment(templates: Path) -> jinja2.Environment:

@@ -34,11 +34,18 @@ def guide_view(guide: Guide) -> dict[str, Any]:
         "decision_label": data.labels["decisions"][dx.decision] if dx is not None else "",
     }
     if p is not None and dx is not None:
+        # How each field keeps what the reader wanted (a focus or a fellowship): what sets apart options that keep the same things.
+        paths = {pivot.specialty: pivot.path for pivot in catalog[dx.dream_specialty].pivots if pivot.path}
         view.update(
             dream=catalog[dx.dream_specialty],
             target=catalog[dx.target_specialty] if dx.target_specialty else None,
             pivot_options=[
-                SimpleNamespace(key=o.specialty, name=catalog[o.specialty].name, keeps=[data.keeps[k] for k in o.keeps])
+                SimpleNamespace(
+                    key=o.specialty,
+                    name=catalog[o.specialty].name,
+                    keeps=[data.keeps[k] for k in o.keeps],
+                    path=paths.get(o.specialty),
+                )
                 for o in dx.pivot_options
             ],
             missing=[data.labels["missing"].get(m, m) for m in dx.missing],

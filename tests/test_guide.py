@@ -239,9 +239,13 @@ def test_pivot_matrix_is_filled_with_the_readers_candidates(guides, kit):
         s = catalog[option.specialty]
         assert values[f"candidate_{n}_specialty"] == s.name
         assert values[f"candidate_{n}_lifestyle"] == s.lifestyle
-        assert values[f"candidate_{n}_risk"] == kit.data.labels["tiers"][s.tier]
+        tier = kit.data.labels["tiers"][s.tier]
+        assert values[f"candidate_{n}_risk"] == f"{tier[0].upper()}{tier[1:]}: {s.match_rate_pct.value:g}% of US MD seniors matched (NRMP 2024, unverified)"
         assert values[f"candidate_{n}_interests"] == ", ".join(kit.data.keeps[k] for k in option.keeps)
     assert values["candidate_1_fit"] is None
+    # Spare rows to add a field of one's own: a blank name, and blank cells.
+    spare = len(dx.pivot_options) + 2
+    assert values[f"candidate_{spare}_specialty"] is None and values[f"candidate_{spare}_interests"] is None
 
 
 def test_program_list_and_letters_carry_the_readers_numbers(guides):
