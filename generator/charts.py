@@ -1,18 +1,26 @@
 """Pictures drawn from data, as inline SVG that renders the same in a browser and in WeasyPrint.
 
-Each chart is a `Chart`: the SVG, a one-line title, a text alternative that states every number
-the picture shows, and a caption naming the sources. Nothing is hand-placed: positions come from
-the reader's profile, their diagnosis and the data files. Text uses `currentColor`, so a chart
-follows the page's light or dark scheme; the few fills are mid-tones readable on both.
+Each chart is a `Chart`: a one-line title, a text alternative that states every number the picture
+shows, a caption naming the sources, and the picture drawn once per canvas. A guide's charts are
+drawn on a wide canvas (a desktop column and the printed workbook) and on a narrow one (a phone);
+the site shows the one that fits its column, at its natural size, so chart text is never scaled
+down to an unreadable size. Nothing is hand-placed: positions come from the reader's profile, their
+diagnosis and the data files, and labels are laid out so that none sits on another. Gridlines and
+the reader's own lines are broken wherever they would cross a label.
 
-WeasyPrint's SVG renderer ignores `text-anchor="end"`, so labels are anchored at their start or
-their middle only.
+Text uses `currentColor`, so a chart follows the page's light or dark scheme; the few fills are
+mid-tones readable on both. Text in the reader's colour carries the class `reader`, so the site can
+lighten it in the dark scheme. WeasyPrint's SVG renderer ignores `text-anchor="end"`, so labels are
+anchored at their start or their middle only.
 """
 
 from __future__ import annotations
 
+import calendar
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from itertools import pairwise
+from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -21,15 +29,50 @@ from generator.models import Diagnosis
 from generator.plan import Plan
 from generator.profile import Profile
 
-WIDTH = 420
-"""Every chart's width in SVG units: narrow enough that text stays readable on a phone."""
 ACCENT = "#2b6cb0"
-READER = "#c05621"
-MUTED = "#8a94a3"
+READER = "#b8501c"
+"""The reader's own marks: text at 4.5:1 on the light page, lines at 3:1 on the dark one."""
+MUTED = "#7d8795"
+"""Lines and outlines off the reader's route: 3:1 on both pages."""
 FONT = "DejaVu Sans, Verdana, sans-serif"
+
+# Text geometry, as shares of the font size: generous, so a label's box holds it in DejaVu Sans or Verdana.
+ASCENT, DESCENT = 0.93, 0.24
+"""Above and below the baseline (DejaVu Sans's ascender and descender)."""
+LINE = 1.3
+"""The distance between the baselines of wrapped lines."""
+ADVANCES = (
+    ("ijlIJ'.,:;|/\\ ", 0.35, 0.4),
+    ("ftr()[]-!\"", 0.46, 0.52),
+    ("mwMW%@&#+=<>~^—", 1.0, 1.1),
+    ("ABCDEFGHKLNOPQRSTUVXYZ", 0.8, 0.87),
+)
+"""Groups of characters and the widest advance in each, regular and bold; any other character takes `OTHER`."""
+OTHER = (0.65, 0.73)
+CLEAR = 3
+"""The space kept between a label and any other label or line."""
 
 # The playbook's own example specialties, shown in the public edition's score chart.
 GENERIC_SPECIALTIES = ("dermatology", "orthopaedic_surgery", "plastic_surgery", "neurological_surgery", "internal_medicine", "family_medicine")
+
+
+@dataclass(frozen=True)
+class Canvas:
+    """A surface to draw on. Its units are CSS pixels when the drawing is shown at its natural size."""
+
+    name: str
+    width: int
+    text: float
+    """Labels and headings."""
+    small: float
+    """Axis figures and notes: the smallest text drawn."""
+
+
+WIDE = Canvas("wide", 512, 13, 12)
+"""A desktop column (the site shows it at 512 px, its natural size) and the printed workbook."""
+NARROW = Canvas("narrow", 320, 14, 13)
+"""A phone: shown at its natural size from a 360 px screen up, so its smallest text stays 13 px."""
+CANVASES = (WIDE, NARROW)
 
 
 @dataclass(frozen=True)
@@ -39,44 +82,100 @@ class Chart:
     description: str
     """The text alternative: every number the picture shows, in words."""
     caption: str
-    svg: str
+    drawings: tuple[str, ...]
+    """The SVG drawn on each canvas, widest first; the first is the one the workbook prints."""
 
     def figure(self) -> Markup:
-        """The chart as an HTML figure, its SVG labelled by its title and description."""
+        """The chart as an HTML figure holding each drawing, each labelled by its title and description."""
         return Markup(
             f'<figure class="chart chart--{self.name}" id="chart-{self.name}">'
-            f"{self.svg}"
-            f'<figcaption>{escape(self.caption)}</figcaption>'
+            + "".join(self.drawings)
+            + f'<figcaption>{escape(self.caption)}</figcaption>'
             "</figure>"
         )
 
 
-class _Svg:
-    """A small SVG writer: every text is escaped, every number rounded."""
+Box = tuple[float, float, float, float]
+"""(left, top, right, bottom) of a label."""
 
-    def __init__(self, name: str, width: int, height: int, title: str, description: str):
-        self.name, self.width, self.height = name, width, height
+
+class _Svg:
+    """A small SVG writer for one canvas: every text is escaped, every number rounded, every label's box kept."""
+
+    def __init__(self, canvas: Canvas, title: str, description: str, css: str | None, label_id: str):
+        self.canvas, self.css, self.label_id = canvas, css, label_id
         # One <title> holds the whole text alternative: browsers and screen readers read it, and
         # WeasyPrint makes it the /Alt of the tagged figure in the PDF.
-        self.parts: list[str] = [f'<title id="chart-{name}-title">{escape(title)}. {escape(description)}</title>']
+        self.parts: list[str] = [f'<title id="{label_id}">{escape(title)}. {escape(description)}</title>']
+        self.boxes: list[Box] = []
+        self.rules: list[tuple[float, float, float, dict[str, Any]]] = []
 
     def add(self, tag: str, text: str | None = None, **attrs: Any) -> None:
-        rendered = " ".join(
-            f'{k.rstrip("_").replace("_", "-")}="{_num(v) if isinstance(v, (int, float)) else escape(v)}"'
-            for k, v in attrs.items()
-            if v is not None
-        )
-        self.parts.append(f"<{tag} {rendered}>{escape(text)}</{tag}>" if text is not None else f"<{tag} {rendered}/>")
+        self.parts.append(_element(tag, text, **attrs))
 
-    def text(self, x: float, y: float, text: str, size: float = 12, anchor: str = "start", weight: str | None = None, fill: str = "currentColor") -> None:
-        self.add("text", text, x=x, y=y, font_size=size, text_anchor=anchor, font_weight=weight, fill=fill, font_family=FONT)
+    def text(self, x: float, y: float, text: str, size: float, anchor: str = "start", weight: str | None = None,
+             fill: str = "currentColor", css: str | None = None) -> None:
+        """TEXT with its baseline at Y, starting at X (or centred on it); its box is kept for the rules."""
+        width = _text_width(text, size, weight == "bold")
+        left = x - width / 2 if anchor == "middle" else x
+        self.boxes.append((left, y - ASCENT * size, left + width, y + DESCENT * size))
+        self.add("text", text, class_=css, x=x, y=y, font_size=size, text_anchor=anchor, font_weight=weight, fill=fill, font_family=FONT)
 
-    def render(self) -> str:
+    def lines(self, x: float, top: float, lines: list[str], size: float, anchor: str = "start", **style: Any) -> float:
+        """Wrapped LINES, the first one's box starting at TOP; returns the bottom of the last one's box."""
+        for i, line in enumerate(lines):
+            self.text(x, top + ASCENT * size + i * LINE * size, line, size, anchor, **style)
+        return top + (ASCENT + DESCENT + (len(lines) - 1) * LINE) * size
+
+    def rule(self, x: float, top: float, bottom: float, **attrs: Any) -> None:
+        """A vertical line at X, drawn behind everything and broken wherever it would cross a label."""
+        self.rules.append((x, top, bottom, attrs))
+
+    def render(self, height: float) -> str:
+        lines = []
+        for x, top, bottom, attrs in self.rules:
+            reach = attrs.get("stroke_width", 1) / 2 + CLEAR
+            crossed = [(b[1], b[3]) for b in self.boxes if b[0] - reach < x < b[2] + reach]
+            for y1, y2 in _uncovered(top, bottom, crossed, CLEAR):
+                lines.append(_element("line", x1=x, y1=y1, x2=x, y2=y2, **attrs))
+        css = f' class="{self.css}"' if self.css else ""
         return (
-            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}" '
-            f'width="{self.width}" height="{self.height}" role="img" '
-            f'aria-labelledby="chart-{self.name}-title">' + "".join(self.parts) + "</svg>"
+            f'<svg xmlns="http://www.w3.org/2000/svg"{css} '
+            f'viewBox="0 0 {self.canvas.width} {_num(height)}" width="{self.canvas.width}" height="{_num(height)}" '
+            f'role="img" aria-labelledby="{self.label_id}">' + self.parts[0] + "".join(lines) + "".join(self.parts[1:]) + "</svg>"
         )
+
+
+def _element(tag: str, text: str | None = None, **attrs: Any) -> str:
+    rendered = " ".join(
+        f'{k.rstrip("_").replace("_", "-")}="{_num(v) if isinstance(v, (int, float)) else escape(v)}"'
+        for k, v in attrs.items()
+        if v is not None
+    )
+    return f"<{tag} {rendered}>{escape(text)}</{tag}>" if text is not None else f"<{tag} {rendered}/>"
+
+
+def _uncovered(top: float, bottom: float, covered: list[tuple[float, float]], gap: float) -> list[tuple[float, float]]:
+    """The stretches of TOP..BOTTOM outside every COVERED span (each widened by GAP); none shorter than a gap."""
+    stretches, y = [], top
+    for start, end in sorted(covered):
+        if start - gap > y:
+            stretches.append((y, min(start - gap, bottom)))
+        y = max(y, end + gap)
+    if y < bottom:
+        stretches.append((y, bottom))
+    return [(a, b) for a, b in stretches if b - a >= gap]
+
+
+def _draw(name: str, title: str, description: str, caption: str, paint: Callable[[_Svg], float],
+          canvases: tuple[Canvas, ...] = CANVASES) -> Chart:
+    """The chart painted on each canvas; PAINT draws on one and returns the drawing's height."""
+    drawings = []
+    for i, canvas in enumerate(canvases):
+        label_id = f"chart-{name}-title" if i == 0 else f"chart-{name}-{canvas.name}-title"
+        svg = _Svg(canvas, title, description, f"chart__{canvas.name}" if len(canvases) > 1 else None, label_id)
+        drawings.append(svg.render(paint(svg)))
+    return Chart(name, title, description, caption, tuple(drawings))
 
 
 def _num(value: Any) -> str:
@@ -85,9 +184,45 @@ def _num(value: Any) -> str:
     return str(value)
 
 
-def _text_width(text: str, size: float) -> float:
-    """A generous estimate of DejaVu Sans text width, for layout only."""
-    return len(text) * size * 0.62
+def _text_width(text: str, size: float, bold: bool = False) -> float:
+    """A generous estimate of the text's width, for layout only: each character as wide as the widest of its group."""
+    return size * sum(_advance(ch)[bold] for ch in text)
+
+
+def _advance(ch: str) -> tuple[float, float]:
+    return next(((regular, bold) for chars, regular, bold in ADVANCES if ch in chars), OTHER)
+
+
+def _wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
+    """TEXT broken into lines no wider than WIDTH (a single word longer than that keeps its own line)."""
+    lines, line = [], ""
+    for word in text.split():
+        candidate = f"{line} {word}".strip()
+        if line and _text_width(candidate, size, bold) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    return lines + [line] if line else lines
+
+
+def _clamp(centre: float, width: float, canvas: Canvas) -> float:
+    """The centre of a label WIDTH wide, moved as little as needed to keep it on the canvas."""
+    return max(width / 2, min(centre, canvas.width - width / 2))
+
+
+def _spread(labels: list[tuple[float, float]], canvas: Canvas) -> list[float]:
+    """Centres for labels on one line, given as (wanted centre, width): each moved as little as needed to
+    keep clear of its neighbours and on the canvas. Returned in the order given."""
+    order = sorted(range(len(labels)), key=lambda i: labels[i][0])
+    placed = {i: _clamp(*labels[i], canvas) for i in order}
+    for a, b in pairwise(order):  # push right what its left neighbour covers
+        placed[b] = max(placed[b], placed[a] + (labels[a][1] + labels[b][1]) / 2 + CLEAR)
+    last = order[-1]
+    placed[last] = min(placed[last], canvas.width - labels[last][1] / 2)
+    for b, a in pairwise(order[::-1]):  # then back left from the right edge
+        placed[a] = min(placed[a], placed[b] - (labels[a][1] + labels[b][1]) / 2 - CLEAR)
+    return [placed[i] for i in range(len(labels))]
 
 
 # --- Step 2 CK against matched and unmatched means ---------------------------------------------
@@ -111,16 +246,14 @@ def score_chart(profile: Profile | None, dx: Diagnosis | None, data: ReferenceDa
         values.append(score)
     if not values:
         values = [240]
-    low = (min(values) - 6) // 5 * 5
-    high = -(-(max(values) + 6) // 5) * 5
+    span = ((min(values) - 6) // 5 * 5, -(-(max(values) + 6) // 5) * 5)
 
-    # Each row: the specialty's name, then its line on a shared axis below it.
-    left, right, top, row_h = 12, WIDTH - 12, 58, 50
-    height = top + row_h * max(len(rows), 1) + 40
+    def label(s: Specialty) -> str:
+        target = dx is not None and s.key == dx.target_specialty and s.key != dx.dream_specialty
+        first = dx is not None and s.key == dx.dream_specialty
+        return s.name + (" (your target)" if target else "") + (" (your first choice)" if first else "")
 
-    def x(v: float) -> float:
-        return left + (v - low) * (right - left) / (high - low)
-
+    named = [(label(s), s, dx is not None and s.key == dx.target_specialty) for s in rows]
     sources = sorted({s.step2_ck.source for s in rows})
     title = "Your Step 2 CK against matched and unmatched applicants" if score is not None else "Step 2 CK of matched and unmatched applicants"
     said = [
@@ -131,102 +264,123 @@ def score_chart(profile: Profile | None, dx: Diagnosis | None, data: ReferenceDa
     description = (f"Your Step 2 CK: {score}. " if score is not None else "") + (
         "; ".join(said) + "." if rows else "No published Step 2 CK means for these specialties."
     )
-    svg = _Svg("scores", WIDTH, height, title, description)
-
-    # Legend.
-    svg.add("circle", cx=8, cy=14, r=6, fill=ACCENT)
-    svg.text(20, 18, "matched mean", 12)
-    svg.add("circle", cx=128, cy=14, r=5.5, fill="none", stroke=MUTED, stroke_width=2)
-    svg.text(140, 18, "unmatched mean", 12)
-    if score is not None:
-        svg.add("line", x1=262, y1=6, x2=262, y2=22, stroke=READER, stroke_width=3)
-        svg.text(270, 18, "your score", 12, weight="bold", fill=READER)
-
-    # Grid and axis.
-    axis_y = top + row_h * max(len(rows), 1) - 6
-    for tick in range(int(low), int(high) + 1, 5):
-        svg.add("line", x1=x(tick), y1=top - 4, x2=x(tick), y2=axis_y, stroke=MUTED, stroke_width=0.5, stroke_opacity=0.5)
-        svg.text(x(tick), axis_y + 16, str(tick), 11, anchor="middle")
-    svg.text(left, axis_y + 34, "Step 2 CK score", 11)
-
-    label_spans: list[tuple[float, float, float]] = []  # (right end, top, bottom) of each row's label
-    for i, s in enumerate(rows):
-        y = top + row_h * i + 30
-        mean, miss = s.step2_ck.matched, s.step2_ck.unmatched
-        target = dx is not None and s.key == dx.target_specialty
-        label = s.name + (" (your target)" if target and s.key != dx.dream_specialty else "") + (" (your first choice)" if dx is not None and s.key == dx.dream_specialty else "")
-        svg.text(left, y - 16, label, 12.5, weight="bold" if target else None)
-        label_spans.append((left + len(label) * 12.5 * (0.66 if target else 0.6), y - 28, y - 11))
-        svg.add("line", x1=left, y1=y, x2=right, y2=y, stroke=MUTED, stroke_width=1, stroke_opacity=0.6)
-        if miss is not None:
-            svg.add("line", x1=x(min(mean, miss)), y1=y, x2=x(max(mean, miss)), y2=y, stroke=ACCENT, stroke_width=3, stroke_opacity=0.45)
-            svg.add("circle", cx=x(miss), cy=y, r=5.5, fill="none", stroke=MUTED, stroke_width=2)
-            svg.text(x(miss), y + 17, str(miss), 11, anchor="middle")
-        svg.add("circle", cx=x(mean), cy=y, r=6, fill=ACCENT)
-        svg.text(x(mean), y + 17, str(mean), 11, anchor="middle", weight="bold")
-    if score is not None:
-        # The reader's line, broken where it would cross a row's label, so every name stays legible.
-        start = top - 8
-        for right_end, label_top, label_bottom in label_spans:
-            if x(score) - 3 <= right_end:
-                svg.add("line", x1=x(score), y1=start, x2=x(score), y2=label_top, stroke=READER, stroke_width=3)
-                start = label_bottom
-        svg.add("line", x1=x(score), y1=start, x2=x(score), y2=axis_y, stroke=READER, stroke_width=3)
-        svg.text(x(score), top - 12, f"you: {score}", 12, anchor="middle", weight="bold", fill=READER)
-
     unverified = any(not s.step2_ck.verified for s in rows)
     caption = (
         f"Mean Step 2 CK of US MD seniors who matched, and who did not, by specialty. Source: {', '.join(sources) or 'none'}"
         + (" (transcribed figures, not independently verified)" if unverified else "")
         + "."
     )
-    return Chart("scores", title, description, caption, svg.render())
+    return _draw("scores", title, description, caption, lambda svg: _paint_scores(svg, named, score, span))
+
+
+def _paint_scores(svg: _Svg, rows: list[tuple[str, Specialty, bool]], score: int | None, span: tuple[int, int]) -> float:
+    """Each specialty's name, then its matched and unmatched means on a shared axis below it; the reader's line across."""
+    c = svg.canvas
+    low, high = span
+    figure_w = _text_width("000", c.small)
+    left, right = figure_w / 2 + CLEAR, c.width - figure_w / 2 - CLEAR
+
+    def x(v: float) -> float:
+        return left + (v - low) * (right - left) / (high - low)
+
+    step = next(s for s in (5, 10, 20, 50, 100) if x(low + s) - x(low) >= figure_w + 3 * CLEAR)
+
+    y = _legend(svg, score is not None)
+    if score is not None:
+        you = f"you: {score}"
+        y = svg.lines(_clamp(x(score), _text_width(you, c.text, True), c), y + 6, [you], c.text, "middle",
+                      weight="bold", fill=READER, css="reader")
+    plot_top = y + 2
+    y = plot_top + 8
+    radius = 6
+    for name, s, target in rows:
+        weight = "bold" if target else None
+        y = svg.lines(0, y, _wrap(name, c.width, c.text, target), c.text, weight=weight) + CLEAR + radius
+        mean, miss = s.step2_ck.matched, s.step2_ck.unmatched
+        svg.add("line", x1=left, y1=y, x2=right, y2=y, stroke=MUTED, stroke_width=1, stroke_opacity=0.6)
+        figures = [(mean, "bold")] + ([(miss, None)] if miss is not None else [])
+        centres = _spread([(x(v), _text_width(str(v), c.small, w == "bold")) for v, w in figures], c)
+        if miss is not None:
+            svg.add("line", x1=x(min(mean, miss)), y1=y, x2=x(max(mean, miss)), y2=y, stroke=ACCENT, stroke_width=3, stroke_opacity=0.45)
+            svg.add("circle", cx=x(miss), cy=y, r=radius - 0.5, fill="none", stroke=MUTED, stroke_width=2)
+        svg.add("circle", cx=x(mean), cy=y, r=radius, fill=ACCENT)
+        top = y + radius + CLEAR
+        for (v, weight), centre in zip(figures, centres):
+            svg.text(centre, top + ASCENT * c.small, str(v), c.small, "middle", weight=weight)
+        y = top + (ASCENT + DESCENT) * c.small + 12
+    axis_y = y - 8
+    for tick in range(-(-low // step) * step, high + 1, step):
+        svg.rule(x(tick), plot_top, axis_y, class_="grid", stroke=MUTED, stroke_width=0.5, stroke_opacity=0.5)
+        svg.text(x(tick), axis_y + 4 + ASCENT * c.small, str(tick), c.small, "middle")
+    bottom = svg.lines(left, axis_y + 4 + (ASCENT + DESCENT) * c.small + 4, ["Step 2 CK score"], c.small)
+    if score is not None:
+        svg.rule(x(score), plot_top, axis_y, class_="reader", stroke=READER, stroke_width=3)
+    return bottom + 2
+
+
+def _legend(svg: _Svg, with_score: bool) -> float:
+    """The score chart's key, its entries flowing onto a second line when the canvas is narrow; returns its bottom."""
+    c = svg.canvas
+    mid = (ASCENT - DESCENT) / 2 * c.text  # from the baseline up to the middle of a lower-case letter
+
+    def matched(x: float, y: float) -> None:
+        svg.add("circle", cx=x, cy=y, r=6, fill=ACCENT)
+
+    def unmatched(x: float, y: float) -> None:
+        svg.add("circle", cx=x, cy=y, r=5.5, fill="none", stroke=MUTED, stroke_width=2)
+
+    def yours(x: float, y: float) -> None:
+        svg.add("line", class_="reader", x1=x, y1=y - 0.5 * c.text, x2=x, y2=y + 0.5 * c.text, stroke=READER, stroke_width=3)
+
+    entries: list[tuple[str, Callable[[float, float], None], dict[str, Any]]] = [
+        ("matched mean", matched, {}),
+        ("unmatched mean", unmatched, {}),
+    ]
+    if with_score:
+        entries.append(("your score", yours, {"weight": "bold", "fill": READER, "css": "reader"}))
+    x, baseline = 0.0, ASCENT * c.text
+    for text, mark, style in entries:
+        width = 20 + _text_width(text, c.text, style.get("weight") == "bold")
+        if x and x + width > c.width:
+            x, baseline = 0.0, baseline + LINE * c.text + 4
+        mark(x + 7, baseline - mid)
+        svg.text(x + 20, baseline, text, c.text, **style)
+        x += width + 16
+    return baseline + DESCENT * c.text
 
 
 # --- The decision path -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Node:
+    label: str
+    diamond: bool
+    on: bool
+    """On the reader's route."""
 
 
 def decision_chart(profile: Profile | None, dx: Diagnosis | None) -> Chart:
     """The playbook's process diagram, with the reader's route drawn in the accent colour."""
     route = dx.decision if dx is not None else None
     start = "Not in your dream specialty" if profile is not None and profile.outcome in ("matched_other", "soap_unwanted") else "Unmatched, or not in the dream specialty"
-    # (id, label, x-centre, y-top, shape, on the reader's route?)
     first = route is not None  # a reader still gathering the facts is on the first two steps only
     both = route in ("reattempt", "pivot")
-    nodes = [
-        ("start", start, MID, 8, "box", first),
-        ("analyse", "Analyse metrics and application", MID, 70, "box", first),
-        ("norms", "Metrics near norms?", MID, 132, "diamond", both),
-        ("reattempt", "One more serious reattempt", LEFT, 222, "box", route == "reattempt"),
-        ("pivot", "Identify realistic pivot specialties", RIGHT, 222, "box", route == "pivot"),
-        ("dream_role", "Research or prelim year in the dream field", LEFT, 284, "box", route == "reattempt"),
-        ("pivot_role", "A role in the pivot field", RIGHT, 284, "box", route == "pivot"),
-        ("strengthen", "12 to 18 months: strengthen the profile", MID, 356, "box", both),
-        ("apply", "Rebuild the application, apply broadly", MID, 418, "box", both),
-        ("matched", "Matched?", MID, 480, "diamond", both),
-        ("residency", "Start residency", LEFT, 570, "box", both),
-        ("reassess", "Reassess: a second pivot or another career", RIGHT, 570, "box", False),
+    # Each row holds one node in the middle, or a left and a right branch.
+    rows = [
+        (_Node(start, False, first),),
+        (_Node("Analyse metrics and application", False, first),),
+        (_Node("Metrics near norms?", True, both),),
+        (_Node("One more serious reattempt", False, route == "reattempt"),
+         _Node("Identify realistic pivot specialties", False, route == "pivot")),
+        (_Node("Research or prelim year in the dream field", False, route == "reattempt"),
+         _Node("A role in the pivot field", False, route == "pivot")),
+        (_Node("12 to 18 months: strengthen the profile", False, both),),
+        (_Node("Rebuild the application, apply broadly", False, both),),
+        (_Node("Matched?", True, both),),
+        (_Node("Start residency", False, both),
+         _Node("Reassess: a second pivot or another career", False, False)),
     ]
-    edges = [
-        ("start", "analyse", None, first),
-        ("analyse", "norms", None, both),
-        ("norms", "reattempt", "yes", route == "reattempt"),
-        ("norms", "pivot", "no", route == "pivot"),
-        ("reattempt", "dream_role", None, route == "reattempt"),
-        ("pivot", "pivot_role", None, route == "pivot"),
-        ("dream_role", "strengthen", None, route == "reattempt"),
-        ("pivot_role", "strengthen", None, route == "pivot"),
-        ("strengthen", "apply", None, both),
-        ("apply", "matched", None, both),
-        ("matched", "residency", "yes", both),
-        ("matched", "reassess", "no", False),
-    ]
-    box_w, side_w, box_h, dia_w, dia_h = 240, 196, 44, 190, 56
-    geometry = {}
-    for nid, label, cx, y, shape, _ in nodes:
-        h = dia_h if shape == "diamond" else box_h
-        geometry[nid] = (cx, y, h)
-
     if route == "reattempt":
         title = "The decision path: your route is a serious reattempt"
     elif route == "pivot":
@@ -244,66 +398,82 @@ def decision_chart(profile: Profile | None, dx: Diagnosis | None) -> Chart:
         + (f" Your route, highlighted: the {route} branch." if both else "")
         + (" Your next step, highlighted: the analysis, before either branch." if route == "gather_facts" else "")
     )
-    svg = _Svg("decision", WIDTH, 622, title, description)
+    caption = "The rebuilding process as the playbook draws it" + (", with your route highlighted." if route else ".")
+    return _draw("decision", title, description, caption, lambda svg: _paint_decision(svg, rows))
+
+
+def _paint_decision(svg: _Svg, rows: list[tuple[_Node, ...]]) -> float:
+    """The flowchart, row by row: boxes grow to hold their wrapped labels; a question branches to its two answers."""
+    c = svg.canvas
+    edge, gap, pad, arrow = 1.5, 12, 8, 7
+    side_w = (c.width - 2 * edge - gap) / 2
+    mid_w = min(c.width - 2 * edge, 360)
+    centres = {1: [c.width / 2], 2: [edge + side_w / 2, c.width - edge - side_w / 2]}
+    widest_question = max(_text_width(n.label, c.text, True) for row in rows for n in row if n.diamond)
+    dia_h = 3.6 * c.text
+    dia_w = (widest_question + 2 * pad) / (1 - (ASCENT + DESCENT) * c.text / dia_h)  # the label fits across its middle
 
     def colour(on: bool) -> str:
         return ACCENT if on else MUTED
 
-    for a, b, label, on in edges:
-        ax, ay, ah = geometry[a]
-        bx, by, _ = geometry[b]
-        x1, y1 = ax, ay + ah
-        if a in ("norms", "matched") and bx != ax:
-            x1 = ax + (-dia_w / 2 if bx < ax else dia_w / 2)
-            y1 = ay + ah / 2
-            points = [(x1, y1), (bx, y1), (bx, by - 7)]
-        elif bx != ax:
-            points = [(x1, y1), (x1, y1 + (by - y1) / 2), (bx, y1 + (by - y1) / 2), (bx, by - 7)]
-        else:
-            points = [(x1, y1), (bx, by - 7)]
-        svg.add(
-            "polyline",
-            points=" ".join(f"{_num(float(px))},{_num(float(py))}" for px, py in points),
-            fill="none",
-            stroke=colour(on),
-            stroke_width=3 if on else 1.5,
-        )
-        tx, ty = points[-1]
-        svg.add("polygon", points=f"{_num(tx - 5.5)},{_num(ty)} {_num(tx + 5.5)},{_num(ty)} {_num(tx)},{_num(ty + 7)}", fill=colour(on))
-        if label:
-            lx = (points[0][0] + points[1][0]) / 2
-            svg.text(lx, points[0][1] - 6, label, 11, anchor="middle", weight="bold", fill=colour(on) if on else "currentColor")
+    def arrowhead(x: float, tip: float, on: bool) -> None:
+        svg.add("polygon", points=f"{_num(x - 5.5)},{_num(tip - arrow)} {_num(x + 5.5)},{_num(tip - arrow)} {_num(x)},{_num(tip)}", fill=colour(on))
 
-    for nid, label, cx, y, shape, on in nodes:
-        fill = ACCENT if on else "none"
-        text_fill = "#ffffff" if on else "currentColor"
-        if shape == "diamond":
-            points = f"{cx},{y} {cx + dia_w / 2},{y + dia_h / 2} {cx},{y + dia_h} {cx - dia_w / 2},{y + dia_h / 2}"
-            svg.add("polygon", points=points, fill=fill, stroke=colour(on), stroke_width=2)
-            svg.text(cx, y + dia_h / 2 + 4, label, 12, anchor="middle", weight="bold", fill=text_fill)
-        else:
-            w = box_w if cx == MID else side_w
-            svg.add("rect", x=cx - w / 2, y=y, width=w, height=box_h, rx=6, fill=fill, stroke=colour(on), stroke_width=2)
-            lines = _wrap(label, w - 14, 12)
-            for i, line in enumerate(lines):
-                svg.text(cx, y + (27 if len(lines) == 1 else 19 + i * 15), line, 12, anchor="middle", fill=text_fill)
-    caption = "The rebuilding process as the playbook draws it" + (", with your route highlighted." if route else ".")
-    return Chart("decision", title, description, caption, svg.render())
+    def path(points: list[tuple[float, float]], on: bool) -> None:
+        svg.add("polyline", points=" ".join(f"{_num(float(px))},{_num(float(py))}" for px, py in points),
+                fill="none", stroke=colour(on), stroke_width=3 if on else 1.5)
+
+    y, below = edge, []  # below: where the previous row's nodes leave from, (x, y, node)
+    for row in rows:
+        xs = centres[len(row)]
+        width = mid_w if len(row) == 1 else side_w
+        wrapped = [_wrap(n.label, width - 2 * pad, c.text) for n in row]
+        box_h = max(len(lines) for lines in wrapped) * LINE * c.text + 2 * pad
+        question = below and below[0][2].diamond
+        if below:  # the edges into this row, those off the reader's route first so the route is drawn on top
+            y += 34 + c.text if question else 24
+            joins = _edges(below, row, xs, y)
+            for points, on, _ in sorted(joins, key=lambda j: j[1]):
+                path(points, on)
+                arrowhead(points[-1][0], y, on)
+            for points, on, answer in joins:
+                if answer:
+                    drop_x, drop_y = points[-2]
+                    answer_w = _text_width(answer, c.small, True)
+                    ax = drop_x - 6 - answer_w if drop_x < c.width / 2 else drop_x + 6
+                    svg.text(ax, drop_y + 4 + ASCENT * c.small, answer, c.small, weight="bold")
+        below = []
+        for node, x, lines in zip(row, xs, wrapped):
+            text_fill = "#ffffff" if node.on else "currentColor"
+            fill = ACCENT if node.on else "none"
+            if node.diamond:
+                points = f"{_num(x)},{_num(y)} {_num(x + dia_w / 2)},{_num(y + dia_h / 2)} {_num(x)},{_num(y + dia_h)} {_num(x - dia_w / 2)},{_num(y + dia_h / 2)}"
+                svg.add("polygon", points=points, fill=fill, stroke=colour(node.on), stroke_width=2)
+                svg.lines(x, y + (dia_h - (ASCENT + DESCENT) * c.text) / 2, [node.label], c.text, "middle", weight="bold", fill=text_fill)
+                below.append((x, y + dia_h, node))
+            else:
+                svg.add("rect", x=x - width / 2, y=y, width=width, height=box_h, rx=6, fill=fill, stroke=colour(node.on), stroke_width=2)
+                block = ((len(lines) - 1) * LINE + ASCENT + DESCENT) * c.text
+                svg.lines(x, y + (box_h - block) / 2, lines, c.text, "middle", fill=text_fill)
+                below.append((x, y + box_h, node))
+        y += dia_h if row[0].diamond else box_h
+    return y + edge
 
 
-MID, LEFT, RIGHT = WIDTH / 2, 100, WIDTH - 100
-
-
-def _wrap(text: str, width: float, size: float) -> list[str]:
-    words, lines, line = text.split(), [], ""
-    for word in words:
-        candidate = f"{line} {word}".strip()
-        if line and _text_width(candidate, size) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = candidate
-    return lines + [line] if line else lines
+def _edges(below: list[tuple[float, float, _Node]], row: tuple[_Node, ...], xs: list[float],
+           top: float) -> list[tuple[list[tuple[float, float]], bool, str | None]]:
+    """The edges from the nodes BELOW (x, bottom, node) into ROW, whose boxes start at TOP: (points, on the route?, answer)."""
+    if len(below) < len(row):  # a question: down from its point, then out to each answer
+        x0, bottom, question = below[0]
+        fork = bottom + 10
+        return [
+            ([(x0, bottom), (x0, fork), (x, fork), (x, top)], node.on and question.on, answer)
+            for x, node, answer in zip(xs, row, ("yes", "no"))
+        ]
+    if len(below) > len(row):  # two branches join again, halfway down
+        merge = max(bottom for _, bottom, _ in below) / 2 + top / 2
+        return [([(x0, bottom), (x0, merge), (xs[0], merge), (xs[0], top)], node.on and row[0].on, None) for x0, bottom, node in below]
+    return [([(x0, bottom), (x, top)], node.on and into.on, None) for (x0, bottom, node), x, into in zip(below, xs, row)]
 
 
 # --- The time split of a rebuilding year --------------------------------------------------------
@@ -321,22 +491,29 @@ def time_chart(data: ReferenceData, decision: str | None) -> Chart:
     return bar_chart("time", title, description, caption, rows, unit="%")
 
 
-def bar_chart(name: str, title: str, description: str, caption: str, rows: list[tuple[str, int]], unit: str = "") -> Chart:
-    """Horizontal bars, each labelled above, the largest first in full colour."""
-    top, row_h, right = 4, 46, WIDTH - 52
-    svg = _Svg(name, WIDTH, top + row_h * max(len(rows), 1), title, description)
-    biggest = max([v for _, v in rows] + [1])
-    for i, (label, value) in enumerate(rows):
-        y = top + i * row_h
-        svg.text(0, y + 13, label, 12.5)
-        w = max(right * value / biggest, 2)
-        svg.add("rect", x=0, y=y + 20, width=w, height=18, rx=3, fill=ACCENT, fill_opacity=1 if i == 0 else 0.7)
-        svg.text(w + 8, y + 34, f"{value}{unit}", 12.5, weight="bold")
-    return Chart(name, title, description, caption, svg.render())
+def bar_chart(name: str, title: str, description: str, caption: str, rows: list[tuple[str, int]], unit: str = "",
+              canvases: tuple[Canvas, ...] = CANVASES) -> Chart:
+    """Horizontal bars, each labelled above, the largest in full colour."""
+
+    def paint(svg: _Svg) -> float:
+        c = svg.canvas
+        biggest = max([v for _, v in rows] + [1])
+        figure_w = max([_text_width(f"{v}{unit}", c.text, True) for _, v in rows] + [0])
+        longest = c.width - figure_w - 8
+        bar_h, y = 18, 0.0
+        for label, value in rows:
+            y = svg.lines(0, y, _wrap(label, c.width, c.text), c.text) + 4
+            w = max(longest * value / biggest, 2)
+            svg.add("rect", x=0, y=y, width=w, height=bar_h, rx=3, fill=ACCENT, fill_opacity=1 if value == biggest else 0.7)
+            svg.text(w + 8, y + bar_h / 2 + (ASCENT - DESCENT) / 2 * c.text, f"{value}{unit}", c.text, weight="bold")
+            y += bar_h + 12
+        return max(y - 10, 1)
+
+    return _draw(name, title, description, caption, paint, canvases)
 
 
 def cohort_charts(rows: list[dict[str, str]], buckets: dict[str, int], labels: dict[str, str]) -> list[Chart]:
-    """The cohort's decision split and how often each bucket is flagged."""
+    """The cohort's decision split and how often each bucket is flagged, each drawn once, for the page's narrow columns."""
     total = len(rows)
     decisions = [
         ("Reattempt", sum(1 for r in rows if r["decision"] == "reattempt")),
@@ -351,6 +528,7 @@ def cohort_charts(rows: list[dict[str, str]], buckets: dict[str, int], labels: d
             f"Of {total} students: " + "; ".join(f"{label} {n}" for label, n in decisions) + ".",
             "Students by the decision their diagnosis points to.",
             decisions,
+            canvases=(NARROW,),
         ),
         bar_chart(
             "buckets",
@@ -358,6 +536,7 @@ def cohort_charts(rows: list[dict[str, str]], buckets: dict[str, int], labels: d
             f"Of {total} students, flagged: " + "; ".join(f"{label} {n}" for label, n in flagged) + ".",
             "Students whose diagnosis flags each bucket; one student can have several.",
             flagged,
+            canvases=(NARROW,),
         ),
     ]
 
@@ -368,16 +547,10 @@ def cohort_charts(rows: list[dict[str, str]], buckets: dict[str, int], labels: d
 def plan_chart(plan: Plan, personal: bool, labels: dict[str, str]) -> Chart:
     """The plan's phases on the real months, from the as-of month to Match Week of the target Match.
 
-    Each phase's bar covers exactly the months its heading names (the first month's start to the
-    last month's end); a marked line shows when applications can first be sent.
+    Each month is a column between two gridlines, its name centred below it; each phase's bar covers
+    exactly the columns of the months its heading names, from the first month's start to the last
+    month's end. A marked line shows when applications can first be sent.
     """
-    months = plan.length
-    left, right, top, row_h = 8, WIDTH - 12, 30, 62
-    height = top + row_h * len(plan.phases) + 42
-
-    def x(month: float) -> float:
-        return left + month * (right - left) / months
-
     first, last = plan.months[0].label, plan.months[-1].label
     title = "Your plan, month by month" if personal else "The plan, month by month"
     said = []
@@ -391,36 +564,10 @@ def plan_chart(plan: Plan, personal: bool, labels: dict[str, str]) -> Chart:
         + ". " + ". ".join(s[0].upper() + s[1:] for s in said) + "."
         + (f" Applications can first be sent on {submit.when}{' (an estimate)' if submit.estimate else ''}." if submit else "")
     )
-    svg = _Svg("plan", WIDTH, height, title, description)
-    axis_y = top + row_h * len(plan.phases) + 8
-    step = 1 if months <= 8 else 2 if months <= 14 else 3
-    for n in range(0, months + 1):
-        if n % step == 0 or n == months:
-            svg.add("line", x1=x(n), y1=top - 4, x2=x(n), y2=axis_y, stroke=MUTED, stroke_width=0.5, stroke_opacity=0.5)
-    for n in range(0, months, step):
-        day = plan.months[n].start
-        if x(n) + 2 + _text_width("Mmm", 11) > WIDTH:
-            break
-        svg.text(x(n) + 2, axis_y + 16, day.strftime("%b"), 11)
-        if n == 0 or day.month <= step:  # the year under the first month shown of each year
-            svg.text(x(n) + 2, axis_y + 30, str(day.year), 11)
+    opens = None
     if submit is not None:
         n = next(i for i, m in enumerate(plan.months) if (m.start.year, m.start.month) == (submit.date.year, submit.date.month))
-        at = x(n + (submit.date.day - 1) / 31)
-        svg.add("line", x1=at, y1=top - 10, x2=at, y2=axis_y, stroke=READER, stroke_width=2)
-        note = "applications open"
-        svg.text(max(0.0, min(at + 4, WIDTH - _text_width(note, 11))), top - 14, note, 11, weight="bold", fill=READER)
-    for i, p in enumerate(plan.phases):
-        y = top + i * row_h
-        start, width = x(p.start), x(p.end + 1) - x(p.start)
-        heading = f"{p.title}, {p.span}"
-        lines = _wrap(heading, WIDTH - 8, 12.5)
-        heading_x = 0.0 if len(lines) > 1 else max(0.0, min(start, WIDTH - _text_width(heading, 12.5)))
-        svg.text(heading_x, y + 12, lines[0], 12.5, weight="bold")
-        svg.add("rect", x=start, y=y + 20, width=max(width, 3), height=14, rx=4, fill=ACCENT, fill_opacity=0.85)
-        note = ("your focus: " + ", ".join(labels.get(b, b) for b in p.buckets)) if p.buckets else p.summary
-        for j, line in enumerate(_wrap(note, WIDTH - 8, 11)[:2]):
-            svg.text(left, y + 47 + j * 12, line, 11, weight="bold" if p.buckets else None)
+        opens = n + (submit.date.day - 1) / calendar.monthrange(submit.date.year, submit.date.month)[1]
     if plan.target_match:
         caption = f"The plan from {first} to Match Week of the {plan.target_match} Match" + (
             ", with the repair phase set by your diagnosis." if personal else "."
@@ -429,4 +576,61 @@ def plan_chart(plan: Plan, personal: bool, labels: dict[str, str]) -> Chart:
         caption = f"The next twelve months, from {first}" + (
             ", with the repair phase set by your diagnosis." if personal else "."
         ) + " Source: the playbook, step 6."
-    return Chart("plan", title, description, caption, svg.render())
+    return _draw("plan", title, description, caption, lambda svg: _paint_plan(svg, plan, labels, opens))
+
+
+def _paint_plan(svg: _Svg, plan: Plan, labels: dict[str, str], opens: float | None) -> float:
+    """Each phase's heading, its bar on the month columns and its focus; the months below; OPENS marked (in months)."""
+    c = svg.canvas
+    left, right = 1.0, c.width - 1.0
+
+    def x(month: float) -> float:
+        return left + month * (right - left) / plan.length
+
+    y = 0.0
+    if opens is not None:
+        note = "applications open"
+        note_w = _text_width(note, c.small, True)
+        y = svg.lines(max(0.0, min(x(opens) + 4, c.width - note_w)), 0, [note], c.small, weight="bold", fill=READER, css="reader")
+    plot_top = y + 2
+    y = plot_top + 4
+    for p in plan.phases:
+        heading = f"{p.title}, {p.span}"
+        heading_w = _text_width(heading, c.text, True)
+        if heading_w <= c.width:  # over the bar, or as near it as the canvas allows
+            y = svg.lines(max(0.0, min(x(p.start), c.width - heading_w)), y, [heading], c.text, weight="bold")
+        else:  # the phase, then its months
+            lines = _wrap(f"{p.title},", c.width, c.text, True) + _wrap(p.span, c.width, c.text, True)
+            y = svg.lines(0, y, lines, c.text, weight="bold")
+        start, end = round(x(p.start), 1), round(x(p.end + 1), 1)  # as the gridlines are written, so the ends meet them
+        svg.add("rect", class_="bar", x=start, y=y + 4, width=end - start, height=14, rx=2, fill=ACCENT, fill_opacity=0.85)
+        note = ("your focus: " + ", ".join(labels.get(b, b) for b in p.buckets)) if p.buckets else p.summary
+        y = svg.lines(0, y + 22, _wrap(note, c.width, c.small, bool(p.buckets)), c.small, weight="bold" if p.buckets else None) + 14
+    axis_y = y - 8
+    for n in range(plan.length + 1):
+        svg.rule(x(n), plot_top, axis_y, class_="grid", stroke=MUTED, stroke_width=0.5, stroke_opacity=0.6)
+    if opens is not None:
+        svg.rule(x(opens), plot_top - 2, axis_y, class_="reader", stroke=READER, stroke_width=2)
+    return _month_axis(svg, plan, x, axis_y)
+
+
+def _month_axis(svg: _Svg, plan: Plan, x: Callable[[float], float], axis_y: float) -> float:
+    """Month names centred under their columns (every month, or every second or third where they would touch),
+    the year under the first month named in each year; returns the bottom. A year named only once before the
+    next begins, too close to hold both, is left to the phases' headings."""
+    c = svg.canvas
+    month_w = max(_text_width(m.start.strftime("%b"), c.small) for m in plan.months)
+    year_w = _text_width("0000", c.small)
+    every = next(k for k in range(1, plan.length + 1) if k * (x(1) - x(0)) >= month_w + 2 * CLEAR)
+    month_y = axis_y + 4 + ASCENT * c.small
+    named = [(plan.months[n].start, _clamp((x(n) + x(n + 1)) / 2, year_w, c)) for n in range(0, plan.length, every)]
+    firsts: dict[int, float] = {}  # the centre of the first month named in each year
+    for day, centre in named:
+        firsts.setdefault(day.year, centre)
+    places = sorted(firsts.values()) + [c.width + year_w]
+    roomy = {a for a, b in pairwise(places) if b - a >= year_w + CLEAR}
+    for day, centre in named:
+        svg.text(centre, month_y, day.strftime("%b"), c.small, "middle")
+        if firsts[day.year] == centre and centre in roomy:
+            svg.text(centre, month_y + LINE * c.small, str(day.year), c.small, "middle")
+    return month_y + (LINE + DESCENT) * c.small + 2

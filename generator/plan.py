@@ -164,13 +164,15 @@ def build_plan(dx: Diagnosis | None, data: PlanFile, calendar: Calendar, as_of: 
 def _spans(submit: int, interviews_end: int, last: int) -> dict[str, tuple[int, int]]:
     """Where each phase falls, in months from the as-of month, for applications sent in month SUBMIT."""
     spans: dict[str, tuple[int, int]] = {}
-    if submit >= 4:
+    if submit >= 5:
         prepare = submit - 2
         spans["debrief"] = (0, 1)
         spans["repair"] = (2, min(6, prepare - 1))
         if prepare - 1 >= 7:
             spans["visibility"] = (7, prepare - 1)
         spans["prepare"] = (prepare, submit - 1)
+    elif submit == 4:  # a month each for the debrief and the repairs, two to prepare
+        spans.update(debrief=(0, 0), repair=(1, 1), prepare=(2, 3))
     elif submit == 3:
         spans.update(debrief=(0, 0), repair=(1, 1), prepare=(2, 2))
     elif submit == 2:

@@ -58,6 +58,26 @@ def code_cache_dir(tmp_path_factory) -> Path:
         os.environ["GUIDEBOOK_CACHE_DIR"] = before
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium, driven by Playwright, shared by every browser test of the session: Playwright's sync
+    API runs one instance at a time in a thread. CI installs it (.ci/run), so there a missing browser fails."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; .ci/run should have installed Debian's chromium", pytrace=False)
+        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
 @pytest.fixture(scope="session")
 def kit(code_cache_dir) -> Toolkit:
     return Toolkit.load(Resources.default())

@@ -24,16 +24,8 @@ from urllib.parse import quote, unquote, urldefrag, urlsplit
 
 import pytest
 
-from conftest import PROFILES, ROOT
+from conftest import CHROMIUM, PROFILES, ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 SUBPATH = "match-pivot"  # the site lives at http://127.0.0.1:PORT/match-pivot/
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
@@ -45,7 +37,6 @@ if not CHROMIUM.exists():
     pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 
 # --- the sites ---------------------------------------------------------------------------------
@@ -132,11 +123,8 @@ def generic_site(www, servers) -> Site:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def browser(chromium):
+    return chromium  # one Chromium for the session (tests/conftest.py): Playwright's sync API runs one at a time
 
 
 class Tab:

@@ -320,3 +320,22 @@ def test_no_month_of_the_tracker_repeats_the_month_before(kit, day):
         focus = reader_context(guide.profile, guide.diagnosis, kit.data, as_of=day)["plan"].month_focus()
         repeats = [(a, b) for a, b in zip(focus, focus[1:]) if a == b]
         assert not repeats, (path.stem, repeats)
+
+
+def test_every_phase_of_the_plan_is_a_month_or_more_whatever_the_day(kit):
+    """Phases follow one another with no gap, no overlap and none shorter than a month, for every Match a reader
+    may aim at, on every first of the month for two years (the months before applications open run from 1 to 17)."""
+    from generator.plan import build_plan
+
+    seen = set()
+    for months in range(24):
+        as_of = dt.date(2026 + (3 + months) // 12, (3 + months) % 12 + 1, 1)
+        for target in (kit.data.calendar.cycle_on_time(as_of, as_of.year - 2), kit.data.calendar.cycle_on_time(as_of, as_of.year - 2) + 1):
+            plan = build_plan(None, kit.data.plan, kit.data.calendar, as_of, target)
+            seen.add(plan.months_to_submit)
+            expected = 0
+            for phase in plan.phases:
+                assert phase.start == expected and phase.end >= phase.start, (as_of, target, [(p.id, p.start, p.end) for p in plan.phases])
+                expected = phase.end + 1
+            assert expected == len(plan.months)
+    assert {1, 2, 3, 4, 5} <= seen, sorted(seen)
