@@ -707,6 +707,7 @@ def test_valid_profiles_build_a_complete_workbook(shared_kit):
             assert len(reader.pages) > 0
             expected = {name for s in guide.sections for ws in s.worksheets for name, _ in ws.field_names()}
             assert expected, "the guide has no worksheets"
-            assert set(reader.get_fields() or {}) == expected
+            fields = {name for name, field in (reader.get_fields() or {}).items() if "/Kids" not in field}  # less the worksheets' parents
+            assert fields == expected
 
     check()
