@@ -245,6 +245,23 @@ class Section:
     """The charts drawn in the section, in order."""
 
 
+def compare_keeps(keeps: list[tuple[str, tuple[str, ...]]]) -> tuple[list[str], list[tuple[list[str], str | None]]]:
+    """What a ranked list of options keeps in common, and what sets each apart, so that a reader is told each
+    thing once. KEEPS is (name, what it keeps) per option, best first. Returns the things every option keeps
+    (none for a single option), and per option what else it keeps and, when that is the same as an earlier
+    option's, that option's name."""
+    shared = [k for k in keeps[0][1] if all(k in kept for _, kept in keeps[1:])] if len(keeps) > 1 else []
+    seen: dict[tuple[str, ...], str] = {}
+    apart = []
+    for name, kept in keeps:
+        extra = [k for k in kept if k not in shared]
+        key = tuple(sorted(extra))
+        apart.append((extra, seen.get(key) if extra else None))
+        if extra:
+            seen.setdefault(key, name)
+    return shared, apart
+
+
 @dataclass(frozen=True)
 class FirstStep:
     """One step of the "This week" card: its id (content/first-steps.yaml) and its text as inline HTML."""

@@ -68,20 +68,13 @@ def render_site(
             toc=[h for h in section.headings if h[0] == 2] if len(section.headings) >= 3 else [],
             **neighbours(i),
         )
-    data = guide.data
-    this_year = int(guide.date[:4])
     files["sources.html"] = _render(
         env,
         "site/sources.html",
         common,
         current="sources",
         page_title="Sources",
-        source_list=_specialty_sources(data, this_year),
-        fact_sources=[{**f, "age": _age(f["year"], this_year)} for f in _fact_sources(data.facts)],
-        age=lambda year: _age(year, this_year),
-        rules_source=data.rules.source,
-        calendar_sources=[{"cite": c.cite, "title": c.title} for c in data.calendar.sources.values()],
-        specialties=list(data.catalog),
+        **view["sources"],
         **neighbours(len(order) - 1),
     )
     if not personal:
@@ -165,45 +158,3 @@ def _search_index(guide: Guide) -> list[dict]:
 
 def _plain(fragment: str) -> str:
     return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
-
-
-def _age(year: int | None, this_year: int) -> str:
-    """How old a figure is when the guide is built."""
-    if not year:
-        return "undated"
-    years = this_year - int(year)
-    if years <= 0:
-        return "from this year"
-    return f"{years} year{'s' if years != 1 else ''} old"
-
-
-def _specialty_sources(data, this_year: int) -> list[dict]:
-    """Each source of the specialty table, with the years of the figures taken from it and their age."""
-    years: dict[str, set[int]] = {}
-    for s in data.catalog:
-        for block in (s.step2_ck, s.match_rate_pct, s.research_items):
-            if block is not None and block.year:
-                years.setdefault(block.source, set()).add(block.year)
-    result = []
-    for key, source in data.catalog.sources.items():
-        used = sorted(years.get(source.cite, set()) | years.get(key, set()))
-        age = "; ".join(f"{y} figures, {_age(y, this_year)}" for y in used) if used else "used for classifications, not figures"
-        result.append({"cite": source.cite, "title": source.title, "age": age})
-    return result
-
-
-def _fact_sources(facts: dict) -> list[dict]:
-    """Each group's source, once, from the facts file (nested groups included)."""
-    found: list[dict] = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if "source" in node and isinstance(node["source"], str):
-                entry = {"source": node["source"], "year": node.get("year"), "verified": node.get("verified")}
-                if entry not in found:
-                    found.append(entry)
-            for value in node.values():
-                walk(value)
-
-    walk(facts)
-    return found

@@ -15,7 +15,7 @@ from generator import charts as drawing
 from generator.content import Condition, Library, SectionSource, StepSource, WorksheetSource
 from generator.data import ReferenceData
 from generator.errors import ContentError
-from generator.models import Cell, Column, Diagnosis, FirstStep, Section, TableRow, Worksheet, WorksheetField
+from generator.models import Cell, Column, Diagnosis, FirstStep, Section, TableRow, Worksheet, WorksheetField, compare_keeps
 from generator.plan import build_plan
 from generator.profile import Profile
 from generator.templating import MarkdownText, UnsafeURL, md_escape, render_inline, render_markdown
@@ -59,6 +59,7 @@ def reader_context(profile: Profile | None, dx: Diagnosis | None, data: Referenc
     }
     if profile is None or dx is None:
         return {**base, "p": None, "dx": None, "dream": None, "target": None, "matched": None, "cycle": None}
+    shared, apart = compare_keeps([(catalog[o.specialty].name, o.keeps) for o in dx.pivot_options])
     view = SimpleNamespace(
         buckets=dx.buckets,
         flagged=dx.flagged,
@@ -66,7 +67,11 @@ def reader_context(profile: Profile | None, dx: Diagnosis | None, data: Referenc
         primary=list(dx.primary),
         decision=dx.decision,
         decision_reasons=list(dx.decision_reasons),
-        pivot_options=[SimpleNamespace(specialty=catalog[o.specialty], keeps=list(o.keeps)) for o in dx.pivot_options],
+        pivot_options=[
+            SimpleNamespace(specialty=catalog[o.specialty], keeps=list(o.keeps), extra=extra, same_as=same_as)
+            for o, (extra, same_as) in zip(dx.pivot_options, apart)
+        ],
+        shared_keeps=shared,
         pivot_notes=list(dx.pivot_notes),
         applications=dx.applications,
         years_since_graduation=dx.years_since_graduation,
@@ -273,7 +278,7 @@ def _worksheet(source: WorksheetSource, context: dict[str, Any], md: MarkdownIt)
         labels = row_labels(f)
         rows = []
         for n, (names, label) in enumerate(zip(f.cell_names(len(labels)), labels)):
-            row_name = label or f"{f.label}, row {n + 1}"
+            row_name = label if label and not label.isdigit() else f"{f.label}, row {n + 1}"
             cells = tuple(
                 Cell(name, c.kind, f"{row_name}: {c.label}", values[n] if n < len(values) else None)
                 for name, (c, values) in zip(names, columns)

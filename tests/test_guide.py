@@ -395,7 +395,7 @@ def test_time_split_and_plan_come_from_the_data_files(kit, guides):
 
 def test_sources_page_says_how_old_each_figure_is(jordan_built):
     html = (jordan_built.folder / "sources.html").read_text(encoding="utf-8")
-    this_year = int(re.search(r"on (\d{4})-\d\d-\d\d, when this guide was built", html).group(1))
+    this_year = int(re.search(r"on \d{1,2} [A-Z][a-z]+ (\d{4}), when this guide was built", html).group(1))
     assert f"2024 figures, {this_year - 2024} years old" in html
     ages = re.findall(r'<span class="age">Age: ([^<]+)\.</span>', html)
     assert len(ages) >= 5 and all(ages)
