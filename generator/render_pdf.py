@@ -110,6 +110,7 @@ class WorkbookRenderer:
         for _ in range(LAYOUTS - 1):
             if not fixes.update(survey(document), self._lines):
                 break
+            document = None  # the last layout goes before the next is made: one in memory at a time
             document = self._lay_out(html, paper, fixes)
         log.info("workbook laid out: %s", fixes.summary())
         _keep_fixes(key, fixes)
