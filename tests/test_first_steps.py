@@ -160,3 +160,15 @@ def test_every_page_reaches_the_contents_and_todays_steps_in_one_tap(kit):
         assert 'id="guide-nav"' in html, name
         if name != "today.html":
             assert 'href="today.html">What to do today</a>' in header, name
+
+
+def test_during_soap_the_whole_card_is_about_soap(kit):
+    """A reader in SOAP is not sent to the autopsy or the papers that week: those wait for the week after."""
+    soap_day = kit.data.calendar[2026].soap_start.date + dt.timedelta(days=1)
+    for name in ("alex-kim", "chidi-nwosu", "jordan-rivera"):
+        guide = prepare(PROFILES / f"{name}.yaml", kit, as_of=soap_day)
+        assert [s.id for s in guide.first_steps] == ["soap", "soap_applications", "soap_statement"], name
+        assert f"first {kit.data.facts['soap_week']['applications']} SOAP applications" in guide.first_steps[1].html
+    # The day after SOAP ends (Match Day), the autopsy comes back for a reader without the facts.
+    after = prepare(PROFILES / "alex-kim.yaml", kit, as_of=kit.data.calendar[2026].match_day.date)
+    assert "autopsy_first" in [s.id for s in after.first_steps]
