@@ -50,15 +50,23 @@ FOOT = 6.0
 
 TIGHT = (
     # Each level sets the text of one section a little smaller and closer; the third is the last resort.
-    "{b} {{ font-size: 10.2pt; line-height: 1.4; }} {b} h2 {{ margin-top: 12pt; }} {b} h3 {{ margin-top: 9pt; }}"
-    " {b} .prose .example, {b} .prose .note, {b} .prose .warning {{ margin: 6pt 0; }}",
-    "{b} {{ font-size: 9.9pt; line-height: 1.34; }} {b} h2 {{ margin-top: 10pt; }} {b} h3 {{ margin-top: 7pt; }}"
-    " {b} p, {b} li {{ margin-top: 3pt; margin-bottom: 3pt; }}"
-    " {b} .prose .example, {b} .prose .note, {b} .prose .warning {{ margin: 5pt 0; padding-top: 3pt; padding-bottom: 3pt; }}",
-    "{b} {{ font-size: 9.6pt; line-height: 1.3; }} {b} h2 {{ margin-top: 8pt; }} {b} h3 {{ margin-top: 6pt; }}"
-    " {b} p, {b} li {{ margin-top: 2pt; margin-bottom: 2pt; }}"
-    " {b} .prose .example, {b} .prose .note, {b} .prose .warning {{ margin: 4pt 0; padding-top: 2pt; padding-bottom: 2pt; }}",
+    # (font size, line height, space above h2 and h3, paragraph margin, box margin and padding), in pt
+    (10.2, 1.4, 12, 9, None, 6, None),
+    (9.9, 1.34, 10, 7, 3, 5, 3),
+    (9.6, 1.3, 8, 6, 2, 4, 2),
 )
+
+
+def _tight_css(block: str, level: int) -> str:
+    """The CSS that sets section BLOCK (its id) at tightening LEVEL (1 to 3)."""
+    size, line, h2, h3, paragraph, box, padding = TIGHT[level - 1]
+    b = f"#{block}"
+    rules = [f"{b} {{ font-size: {size}pt; line-height: {line}; }}", f"{b} h2 {{ margin-top: {h2}pt; }}", f"{b} h3 {{ margin-top: {h3}pt; }}"]
+    if paragraph is not None:
+        rules.append(f"{b} p, {b} li {{ margin-top: {paragraph}pt; margin-bottom: {paragraph}pt; }}")
+    boxes = f"{b} .prose .example, {b} .prose .note, {b} .prose .warning"
+    rules.append(f"{boxes} {{ margin: {box}pt 0;" + (f" padding-top: {padding}pt; padding-bottom: {padding}pt;" if padding else "") + " }")
+    return " ".join(rules)
 
 
 @dataclass
@@ -301,7 +309,7 @@ class Fixes:
         return html
 
     def css(self) -> str:
-        rules = [TIGHT[level - 1].format(b=f"#{block}") for block, level in sorted(self.tight.items())]
+        rules = [_tight_css(block, level) for block, level in sorted(self.tight.items())]
         rules += [f"#{key} svg {{ height: {h:.1f}px; width: auto; max-width: 100%; }}" for key, h in sorted(self.figures.items())]
         rules += [f'textarea[name="{name}"] {{ height: {h:.1f}px !important; }}' for name, h in sorted(self.boxes.items())]
         return "\n".join(rules)
