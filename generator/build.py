@@ -146,11 +146,14 @@ def build_generic(
     pdf: bool = True,
     paper: str = "letter",
     strict: bool = False,
+    extra: dict[str, bytes] | None = None,
 ) -> Path:
-    """Build the public edition into OUT_DIR itself: every section, no profile read."""
+    """Build the public edition into OUT_DIR itself: every section, no profile read; EXTRA files (the
+    browser build's) are added as they are."""
     if site_url and not site_url.endswith("/"):
         site_url += "/"
     files = _render(prepare_generic(kit, as_of=as_of), kit, pdf=pdf, paper=paper, strict=strict, site_url=site_url)
+    files.update(extra or {})
     folder = write_folder(out_dir.parent, out_dir.name, files)
     log.info("wrote the public edition to %s (%d files)", folder, len(files))
     return folder

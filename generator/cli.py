@@ -15,6 +15,8 @@ from generator import __version__
 from generator.errors import InputError
 
 PROFILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+BROWSER_FILES = Path("browser-files")
+"""Where `guidebook fetch-browser` puts what the browser build needs (the same as generator.browser.DEFAULT_FOLDER)."""
 
 paper_option = click.option(
     "--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True, help="Paper size of the workbook."
@@ -60,16 +62,29 @@ def main(verbose: bool) -> None:
 @click.option("-o", "--output", default="output/public", show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write the site into (replaced whole).")
 @click.option("--site-url", default=None, metavar="URL", help="Where the site will be published, e.g. https://example.org/repo/; adds sitemap.xml.")
 @click.option("--no-pdf", is_flag=True, help="Build the website only.")
+@click.option("--browser", is_flag=True, help="Add the page where a reader builds their own guide in the browser (needs `guidebook fetch-browser` first).")
+@click.option("--browser-files", default=str(BROWSER_FILES), show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Where `guidebook fetch-browser` put the browser's files.")
 @paper_option
 @strict_option
 @as_of_option
-def generic(output: Path, site_url: str | None, no_pdf: bool, paper: str, strict: bool, as_of: dt.date) -> None:
+def generic(
+    output: Path, site_url: str | None, no_pdf: bool, browser: bool, browser_files: Path, paper: str, strict: bool, as_of: dt.date
+) -> None:
     """Build the public edition (every section, no profile) into OUTPUT."""
     from generator.build import Toolkit, build_generic
 
     if site_url and not re.match(r"^https?://[^\s/]+(/\S*)?$", site_url):
         raise click.BadParameter(f"{site_url!r} is not an http or https address", param_hint="--site-url")
-    folder = build_generic(output, Toolkit.load(), as_of=as_of, site_url=site_url, pdf=not no_pdf, paper=paper, strict=strict)
+    kit = Toolkit.load()
+    extra = None
+    if browser:
+        from generator.browser import BrowserFilesError, browser_build
+
+        try:
+            extra = browser_build(browser_files, kit.resources)
+        except BrowserFilesError as exc:
+            click.echo(f"warning: {exc.message}; the public edition was built without it", err=True)
+    folder = build_generic(output, kit, as_of=as_of, site_url=site_url, pdf=not no_pdf, paper=paper, strict=strict, extra=extra)
     click.echo(f"Built the public edition in {folder}/")
     click.echo(f"  website:  {folder / 'index.html'}")
     if not no_pdf:
@@ -206,6 +221,22 @@ def cohort_command(folders: tuple[Path, ...], output: Path | None) -> None:
         raise BuildError(str(exc)) from None
     cohort.write_cohort(dest, rows, Toolkit.load(), default_as_of())
     click.echo(f"Merged {len(rows)} students from {len(folders)} folder{'s' if len(folders) != 1 else ''} into {dest / 'cohort.html'}")
+
+
+@main.command(name="fetch-browser")
+@click.option("-d", "--dir", "folder", default=str(BROWSER_FILES), show_default=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to keep the files in.")
+def fetch_browser(folder: Path) -> None:
+    """Download what the browser build needs (Pyodide and the pinned wheels) into DIR, checking every hash.
+
+    The only command that uses the network. `guidebook generic --browser` then copies from DIR."""
+    from generator.browser import fetch, load_pins
+    from generator.resources import Resources
+
+    pins = load_pins(Resources.default().browser_pins)
+    fetched = fetch(folder, pins)
+    size = sum(pin.size for pin in fetched) / 1e6
+    kept = len(pins) - len(fetched)
+    click.echo(f"Fetched {len(fetched)} file{'s' if len(fetched) != 1 else ''} ({size:.1f} MB) into {folder}/; {kept} already there, hash checked")
 
 
 @main.command()

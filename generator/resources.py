@@ -37,5 +37,11 @@ class Resources:
         return self.content / "data"
 
     @property
+    def browser_pins(self) -> Path:
+        """`browser-pins.json`: the files the browser build needs, at pinned versions, with their hashes."""
+        packaged = _PACKAGE / "_resources" / "browser-pins.json"
+        return packaged if packaged.is_file() else _PACKAGE.parent / "browser-pins.json"
+
+    @property
     def example_profile(self) -> Path:
         return self.profiles / DEFAULT_PROFILE

@@ -116,3 +116,26 @@ def diagnosis_of(kit: Toolkit, profile_of) -> Callable[..., Diagnosis]:
         return diagnose(profile_of(changes), kit.data, as_of=as_of)
 
     return run
+
+
+BROWSER_FILES = Path(os.environ.get("GUIDEBOOK_BROWSER_FILES", ROOT / "browser-files"))
+"""What `guidebook fetch-browser` fetched; .ci/run fetches it before the tests."""
+
+
+@pytest.fixture(scope="session")
+def browser_build_files(kit) -> dict[str, bytes]:
+    """The browser build's files (Pyodide, the pinned wheels, python.zip), as `guidebook generic --browser` adds them.
+
+    In CI a missing file fails the test, unless .ci/run's fetch could not reach the registries and said so
+    (GUIDEBOOK_BROWSER_FETCH_FAILED holds its one line); elsewhere it skips with the command that fetches."""
+    from generator.browser import BrowserFilesError, browser_build
+
+    try:
+        return browser_build(BROWSER_FILES, kit.resources)
+    except BrowserFilesError as exc:
+        offline = os.environ.get("GUIDEBOOK_BROWSER_FETCH_FAILED")
+        if offline:
+            pytest.skip(f"the browser build's files could not be fetched on this machine: {offline}")
+        if os.environ.get("CI"):
+            pytest.fail(f"{exc.message} (.ci/run should have fetched them)", pytrace=False)
+        pytest.skip(exc.message)

@@ -1,0 +1,200 @@
+"""The files a student's browser needs to build their own guide: fetched once, checked, then copied.
+
+`browser-pins.json` names every file at a pinned version with the hash it must have: Pyodide (the
+Python interpreter compiled to WebAssembly, from npm), the pure-Python wheels of our dependencies,
+pydantic-core's browser wheel, and the source distributions of PyYAML and MarkupSafe, whose
+pure-Python code runs without their compiled extensions. `fetch` downloads what is missing into a
+local folder (the only step that touches the network); `assemble` reads that folder, checks every
+hash again and returns the site's `build/` files. Nothing is resolved when a guide is built, and
+the reader's browser asks nothing of any origin but the site's own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tarfile
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from generator.errors import GuidebookError
+
+DEFAULT_FOLDER = Path("browser-files")
+"""Where `guidebook fetch-browser` puts the files, relative to the working folder (git-ignored)."""
+
+PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
+"""What the browser loads from Pyodide's npm package (the rest is documentation, maps and a console)."""
+
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+"""Every entry of `python.zip` carries this date, so the same inputs give the same bytes."""
+
+
+class BrowserFilesError(GuidebookError):
+    """The browser's files could not be fetched, or what was fetched is missing or altered. Exit status 1."""
+
+
+@dataclass(frozen=True)
+class Pin:
+    """One pinned file."""
+
+    project: str
+    version: str
+    kind: str
+    """npm (Pyodide's package), wheel (pure Python), browser (a WebAssembly wheel) or sdist."""
+    file: str
+    url: str
+    algorithm: str
+    digest: str
+    size: int
+
+    def matches(self, body: bytes) -> bool:
+        return hashlib.new(self.algorithm, body).hexdigest() == self.digest
+
+
+def load_pins(path: Path) -> list[Pin]:
+    """The pins in PATH (`browser-pins.json`), Pyodide first."""
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    pins = []
+    for entry in [raw["pyodide"], *raw["python"]]:
+        algorithm = "sha512" if "sha512" in entry else "sha256"
+        pins.append(
+            Pin(entry["project"], entry["version"], entry["kind"], entry["file"], entry["url"], algorithm, entry[algorithm], entry["size"])
+        )
+    return pins
+
+
+def _read_checked(folder: Path, pin: Pin) -> bytes | None:
+    try:
+        body = (folder / pin.file).read_bytes()
+    except OSError:
+        return None
+    return body if pin.matches(body) else None
+
+
+def missing(folder: Path, pins: list[Pin]) -> list[Pin]:
+    """The pins whose file is absent from FOLDER or does not have its recorded hash."""
+    return [pin for pin in pins if _read_checked(folder, pin) is None]
+
+
+def fetch(folder: Path, pins: list[Pin], *, urlopen: Callable | None = None, timeout: float = 60) -> list[Pin]:
+    """Download into FOLDER every pinned file it lacks, checking each hash; return the pins fetched.
+
+    Raises `BrowserFilesError` with one line for the first file that cannot be had or has the wrong
+    hash (an intercepted or altered download is never kept)."""
+    import urllib.request
+
+    urlopen = urlopen or urllib.request.urlopen
+    folder.mkdir(parents=True, exist_ok=True)
+    fetched = []
+    for pin in missing(folder, pins):
+        try:
+            with urlopen(pin.url, timeout=timeout) as response:
+                body = response.read()
+        except Exception as error:  # noqa: BLE001 - any failure to download is reported the same way, in one line
+            reason = getattr(error, "reason", None) or error
+            raise BrowserFilesError(f"could not download {pin.file} from {pin.url} ({reason}); nothing else was fetched") from None
+        if not pin.matches(body):
+            got = hashlib.new(pin.algorithm, body).hexdigest()
+            raise BrowserFilesError(
+                f"{pin.file} from {pin.url} has {pin.algorithm} {got[:16]}..., not the pinned {pin.digest[:16]}...: "
+                "the download was altered or intercepted, so it was not kept"
+            )
+        with tempfile.NamedTemporaryFile(dir=folder, delete=False) as part:
+            part.write(body)
+        os.replace(part.name, folder / pin.file)
+        fetched.append(pin)
+    return fetched
+
+
+def _zip_entry(out: zipfile.ZipFile, name: str, body: bytes) -> None:
+    info = zipfile.ZipInfo(name, ZIP_DATE)
+    info.external_attr = 0o644 << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    out.writestr(info, body, compresslevel=9)
+
+
+def _python_files(pin: Pin, body: bytes) -> dict[str, bytes]:
+    """The files a pure-Python install of PIN puts in site-packages, by path."""
+    found: dict[str, bytes] = {}
+    if pin.kind == "wheel":
+        with zipfile.ZipFile(io.BytesIO(body)) as wheel:
+            for name in wheel.namelist():
+                if not name.endswith("/") and not name.endswith("/RECORD"):
+                    found[name] = wheel.read(name)
+        return found
+    # A source distribution: its package folder's Python files, without the C extension's sources.
+    with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as sdist:
+        for member in sdist.getmembers():
+            path = PurePosixPath(member.name)
+            parts = path.parts
+            for root in ("lib", "src"):
+                if member.isfile() and len(parts) > 3 and parts[1] == root and path.suffix in (".py", ".typed"):
+                    extracted = sdist.extractfile(member)
+                    assert extracted is not None
+                    found["/".join(parts[2:])] = extracted.read()
+    return found
+
+
+def _tree(folder: Path, prefix: str, *, python_only: bool = False) -> dict[str, bytes]:
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if not path.is_file() or "__pycache__" in relative.parts or relative.parts[0] == "_resources":
+            continue
+        if python_only and path.suffix != ".py":
+            continue
+        found[f"{prefix}/{relative.as_posix()}"] = path.read_bytes()
+    return found
+
+
+def browser_build(folder: Path, resources) -> dict[str, bytes]:
+    """The browser build's files for the site, from FOLDER and this generator's own code and resources."""
+    return assemble(folder, load_pins(resources.browser_pins), Path(__file__).resolve().parent, resources.content, resources.templates)
+
+
+def assemble(folder: Path, pins: list[Pin], package: Path, content: Path, templates: Path) -> dict[str, bytes]:
+    """The browser build's files, under `build/`: Pyodide's, pydantic-core's browser wheel, and one
+    `python.zip` holding the pure-Python packages and this generator with its content and templates.
+
+    Reads only FOLDER (what `fetch` wrote), PACKAGE (the generator's code) and the two folders; raises
+    `BrowserFilesError` naming what is missing or altered, and the command that fetches it."""
+    absent = missing(folder, pins)
+    if absent:
+        if len(absent) == len(pins) > 1:
+            what = f"{folder}/ holds none of the browser build's files"
+        else:
+            what = f"{folder}/ lacks {', '.join(pin.file for pin in absent)} (absent, or not as pinned)"
+        raise BrowserFilesError(f"{what}: run `guidebook fetch-browser -d {folder}` first")
+    files: dict[str, bytes] = {}
+    site_packages: dict[str, bytes] = {}
+    for pin in pins:
+        body = (folder / pin.file).read_bytes()
+        if pin.kind == "npm":
+            with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as package_tar:
+                for name in PYODIDE_FILES:
+                    member = package_tar.extractfile(f"package/{name}")
+                    assert member is not None
+                    files[f"build/pyodide/{name}"] = member.read()
+        elif pin.kind == "browser":
+            files[f"build/{pin.file}"] = body
+        else:
+            site_packages.update(_python_files(pin, body))
+    site_packages.update(_tree(package, "generator", python_only=True))
+    site_packages.update(_tree(content, "generator/_resources/content"))
+    site_packages.update(_tree(templates, "generator/_resources/templates"))
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as out:
+        for name in sorted(site_packages):
+            _zip_entry(out, name, site_packages[name])
+    files["build/python.zip"] = archive.getvalue()
+    wheels = [pin.file for pin in pins if pin.kind == "browser"]
+    manifest = {"python": "python.zip", "wheels": wheels, "pyodide": pins[0].version}
+    files["build/manifest.json"] = (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
+    for script in sorted((templates / "browser").glob("*.mjs")):
+        files[f"build/{script.name}"] = script.read_bytes()
+    return files
