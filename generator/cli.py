@@ -148,6 +148,51 @@ def validate(profiles: tuple[Path, ...]) -> None:
         raise InputError(problems)
 
 
+class _NewProfile(click.Path):
+    """A file to write a profile to: not a folder, and named .yaml or .yml."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, path_type=Path)
+
+    def convert(self, value, param, ctx):
+        path = super().convert(value, param, ctx)
+        if Path(path).suffix not in (".yaml", ".yml"):
+            self.fail(f"{str(path)!r} does not end in .yaml (expected a profile file name such as jordan-rivera.yaml)", param, ctx)
+        return path
+
+
+def _taken(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
+@main.command()
+@click.argument("file", required=False, type=_NewProfile())
+@as_of_option
+def new(file: Path | None, as_of: dt.date) -> None:
+    """Ask the profile's questions and write the answers to FILE (default: profiles/private/<id>.yaml)."""
+    import shlex
+
+    from generator.questions import INTRO, ClickPrompts, default_file, interview, load_questions, profile_yaml, save
+
+    questionnaire = load_questions()
+    try:
+        replace = None
+        if file is not None and _taken(file):
+            if not click.confirm(f"{file} already exists. Replace it with the profile you are about to write?", default=False):
+                raise click.Abort
+            replace = file
+        click.echo(INTRO)
+        answers = interview(questionnaire, ClickPrompts(), as_of=as_of, file=file)
+        path = file or default_file(answers)
+        while _taken(path) and path != replace and not click.confirm(f"{path} already exists. Replace it?", default=False):
+            path = click.prompt("Where should the profile go instead?", type=_NewProfile())
+    except (click.Abort, KeyboardInterrupt, EOFError):
+        click.echo("\nStopped; nothing was written.", err=True)
+        sys.exit(1)
+    save(profile_yaml(answers, questionnaire), path)
+    click.echo(f"\nWrote {path}. Build the guide with:\n  guidebook build {shlex.quote(str(path))}")
+
+
 @main.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the students' guides and the cohort page.")

@@ -11,7 +11,7 @@ from generator.errors import InputError, Problem, field_path
 from generator.dates import long_date, weekday_date
 from generator.profile import OUTCOMES_WITH_POSITION, OUTCOMES_UNPLACED, Profile, slug
 from generator.schema import check
-from generator.yamlfile import Document, read_yaml
+from generator.yamlfile import Document, parse_yaml, read_yaml
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,17 @@ def load_profile(path: Path, data: ReferenceData, display: str | None = None, as
     With AS_OF, the date the guide is built for, a Match whose outcome cannot be known yet on that
     date (Match Week has not begun) is a problem too.
     """
-    doc = read_yaml(path, display, what="profile")
+    return _validated(read_yaml(path, display, what="profile"), path, data, as_of)
+
+
+def load_profile_text(text: str, display: str, data: ReferenceData, as_of: dt.date | None = None) -> Profile:
+    """Validate the profile written in TEXT as `load_profile` validates a file; DISPLAY names it in
+    messages, and its stem gives the id when the profile has none."""
+    return _validated(parse_yaml(text, display, what="profile"), Path(display), data, as_of)
+
+
+def _validated(doc: Document, path: Path, data: ReferenceData, as_of: dt.date | None) -> Profile:
+    """DOC checked as a profile; PATH's stem gives the id when the profile has none."""
     if not isinstance(doc.data, dict):
         raise InputError(
             [Problem(doc.file, 1, 1, "", "the file holds a list or a single value, not a profile (expected a mapping of fields such as `name: ...`)")]
