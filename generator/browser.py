@@ -68,6 +68,29 @@ def load_pins(path: Path) -> list[Pin]:
     return pins
 
 
+@dataclass(frozen=True)
+class Trimming:
+    """What the browser build leaves out of what it fetched (files no build imports)."""
+
+    stdlib_modules: frozenset[str]
+    """Files of Pyodide's python_stdlib.zip to keep, such as `json/decoder.py`."""
+    stdlib_packages: tuple[str, ...]
+    """Packages of the standard library kept whole."""
+    leave_out: tuple[str, ...]
+    """Paths in site-packages (a folder ends in '/') left out of python.zip."""
+
+    def keeps_stdlib(self, name: str) -> bool:
+        return name in self.stdlib_modules or name.split("/")[0] in self.stdlib_packages
+
+    def keeps_package_file(self, name: str) -> bool:
+        return not any(name == path or (path.endswith("/") and name.startswith(path)) for path in self.leave_out)
+
+
+def load_trimming(path: Path) -> Trimming:
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    return Trimming(frozenset(raw["stdlib"]["modules"]), tuple(raw["stdlib"]["packages"]), tuple(raw["leave_out"]["paths"]))
+
+
 def _read_checked(folder: Path, pin: Pin) -> bytes | None:
     try:
         body = (folder / pin.file).read_bytes()
@@ -118,6 +141,20 @@ def _zip_entry(out: zipfile.ZipFile, name: str, body: bytes) -> None:
     out.writestr(info, body, compresslevel=9)
 
 
+def _zip(entries: dict[str, bytes]) -> bytes:
+    """A zip of ENTRIES in name order, each dated ZIP_DATE: the same entries give the same bytes."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as out:
+        for name in sorted(entries):
+            _zip_entry(out, name, entries[name])
+    return archive.getvalue()
+
+
+def _trim_stdlib(body: bytes, trimming: Trimming) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(body)) as stdlib:
+        return _zip({name: stdlib.read(name) for name in stdlib.namelist() if not name.endswith("/") and trimming.keeps_stdlib(name)})
+
+
 def _python_files(pin: Pin, body: bytes) -> dict[str, bytes]:
     """The files a pure-Python install of PIN puts in site-packages, by path."""
     found: dict[str, bytes] = {}
@@ -154,10 +191,34 @@ def _tree(folder: Path, prefix: str, *, python_only: bool = False) -> dict[str, 
 
 def browser_build(folder: Path, resources) -> dict[str, bytes]:
     """The browser build's files for the site, from FOLDER and this generator's own code and resources."""
-    return assemble(folder, load_pins(resources.browser_pins), Path(__file__).resolve().parent, resources.content, resources.templates)
+    package = Path(__file__).resolve().parent
+    pins, trimming = load_pins(resources.browser_pins), load_trimming(resources.browser_pins)
+    return assemble(folder, pins, package, resources.content, resources.templates, parsed_yaml(resources), trimming)
 
 
-def assemble(folder: Path, pins: list[Pin], package: Path, content: Path, templates: Path) -> dict[str, bytes]:
+def parsed_yaml(resources) -> dict[str, bytes]:
+    """The parsed-YAML cache a build fills from the content's data files, by file name.
+
+    Shipped in python.zip, it spares the reader's browser the parse (pure-Python PyYAML there: about a
+    second); entries are found by the SHA-256 of each file's text, so a changed file is parsed again."""
+    from generator.build import Toolkit
+    from generator.yamlfile import parsed_cache
+
+    with tempfile.TemporaryDirectory() as scratch:
+        with parsed_cache(Path(scratch)):
+            Toolkit.load(resources)
+        return {path.name: path.read_bytes() for path in Path(scratch).glob("*.pickle")}
+
+
+def assemble(
+    folder: Path,
+    pins: list[Pin],
+    package: Path,
+    content: Path,
+    templates: Path,
+    cache: dict[str, bytes] | None = None,
+    trimming: Trimming | None = None,
+) -> dict[str, bytes]:
     """The browser build's files, under `build/`: Pyodide's, pydantic-core's browser wheel, and one
     `python.zip` holding the pure-Python packages and this generator with its content and templates.
 
@@ -180,21 +241,30 @@ def assemble(folder: Path, pins: list[Pin], package: Path, content: Path, templa
                     member = package_tar.extractfile(f"package/{name}")
                     assert member is not None
                     files[f"build/pyodide/{name}"] = member.read()
+            if trimming is not None:
+                files["build/pyodide/python_stdlib.zip"] = _trim_stdlib(files["build/pyodide/python_stdlib.zip"], trimming)
         elif pin.kind == "browser":
             files[f"build/{pin.file}"] = body
         else:
-            site_packages.update(_python_files(pin, body))
+            site_packages.update(
+                {name: data for name, data in _python_files(pin, body).items() if trimming is None or trimming.keeps_package_file(name)}
+            )
     site_packages.update(_tree(package, "generator", python_only=True))
     site_packages.update(_tree(content, "generator/_resources/content"))
     site_packages.update(_tree(templates, "generator/_resources/templates"))
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as out:
-        for name in sorted(site_packages):
-            _zip_entry(out, name, site_packages[name])
-    files["build/python.zip"] = archive.getvalue()
+    site_packages.update({f"generator/_resources/cache/{name}": body for name, body in (cache or {}).items()})
+    files["build/python.zip"] = _zip(site_packages)
     wheels = [pin.file for pin in pins if pin.kind == "browser"]
     manifest = {"python": "python.zip", "wheels": wheels, "pyodide": pins[0].version}
     files["build/manifest.json"] = (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
-    for script in sorted((templates / "browser").glob("*.mjs")):
-        files[f"build/{script.name}"] = script.read_bytes()
+    for script in sorted((templates / "browser").iterdir()):
+        if script.suffix in (".js", ".mjs", ".css"):
+            files[f"build/{script.name}"] = script.read_bytes()
     return files
+
+
+def download_size(files: dict[str, bytes]) -> int:
+    """The bytes a reader's browser downloads for the builder, as a web server sends them (gzip, level 6)."""
+    import zlib
+
+    return sum(min(len(body), len(zlib.compress(body, 6))) for name, body in files.items() if name.startswith("build/"))

@@ -106,9 +106,20 @@ def strict_check(files: dict[str, bytes], kit: Toolkit) -> None:
         raise StrictError(problems)
 
 
-def _render(guide: Guide, kit: Toolkit, *, pdf: bool, paper: str, strict: bool, site_url: str | None = None) -> dict[str, bytes]:
-    """The site's files and the workbook, checked when STRICT; nothing is written yet."""
-    files = render_site(guide, kit.pages, kit.resources.templates, site_url=site_url, workbook=pdf)
+def _render(
+    guide: Guide,
+    kit: Toolkit,
+    *,
+    pdf: bool,
+    paper: str,
+    strict: bool,
+    site_url: str | None = None,
+    builder: dict | None = None,
+    extra: dict[str, bytes] | None = None,
+) -> dict[str, bytes]:
+    """The site's files, EXTRA files, and the workbook, checked when STRICT; nothing is written yet."""
+    files = render_site(guide, kit.pages, kit.resources.templates, site_url=site_url, workbook=pdf, builder=builder)
+    files.update(extra or {})
     if pdf:
         files["workbook.pdf"] = kit.workbook.render(guide, paper)
     if strict:
@@ -152,8 +163,15 @@ def build_generic(
     browser build's) are added as they are."""
     if site_url and not site_url.endswith("/"):
         site_url += "/"
-    files = _render(prepare_generic(kit, as_of=as_of), kit, pdf=pdf, paper=paper, strict=strict, site_url=site_url)
-    files.update(extra or {})
+    builder = None
+    if extra:
+        from generator.browser import download_size
+        from generator.questions import load_questions
+
+        megabytes = download_size(extra) / 1e6
+        builder = {**load_questions(kit.resources, kit.data).to_json(as_of), "download": f"{megabytes:.1f} MB"}
+    guide = prepare_generic(kit, as_of=as_of)
+    files = _render(guide, kit, pdf=pdf, paper=paper, strict=strict, site_url=site_url, builder=builder, extra=extra)
     folder = write_folder(out_dir.parent, out_dir.name, files)
     log.info("wrote the public edition to %s (%d files)", folder, len(files))
     return folder

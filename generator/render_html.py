@@ -22,7 +22,12 @@ SITE_TITLE = "Match Pivot Guidebook"
 
 
 def render_site(
-    guide: Guide, env: jinja2.Environment, templates: Path, site_url: str | None = None, workbook: bool = True
+    guide: Guide,
+    env: jinja2.Environment,
+    templates: Path,
+    site_url: str | None = None,
+    workbook: bool = True,
+    builder: dict | None = None,
 ) -> dict[str, bytes]:
     """Every file of the site, by its path relative to the site's folder.
 
@@ -41,6 +46,7 @@ def render_site(
         "workbook": workbook,
         "guide_key": guide_key(guide),
         "noindex": personal,
+        "builder": bool(builder) and not personal,
         "footer": f"A personal guide for {guide.built_for}. Built by Match Pivot Guidebook; not medical or legal advice."
         if personal
         else "Match Pivot Guidebook. Not medical or legal advice.",
@@ -79,6 +85,11 @@ def render_site(
     )
     if not personal:
         files.update(_public_files(guide, env, common, site_url, [page for _, page, _ in order]))
+        if builder:
+            # The page where a reader builds their own guide in the browser (generic --browser).
+            files["build.html"] = _render(
+                env, "site/builder.html", common, current="build", page_title="Build your own guide", builder=builder, prev=None, next=None
+            )
     for asset in sorted((templates / "site" / "assets").rglob("*")):
         if asset.is_file():
             files[f"assets/{asset.relative_to(templates / 'site' / 'assets').as_posix()}"] = asset.read_bytes()

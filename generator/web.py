@@ -9,20 +9,38 @@ write. Answers arrive as values (the profile's YAML text), never as Python sourc
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
+import os
 import re
+import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 
 from generator.build import Toolkit, _render, prepare
 from generator.errors import InputError
 
 
+def _use_shipped_cache() -> None:
+    """Build with a cache folder of our own (private, as `cache.cache_folder` requires), primed with the
+    parsed YAML that `browser.assemble` shipped, so the content's data is not parsed again here."""
+    folder = Path(tempfile.mkdtemp(prefix="guidebook-cache-"))
+    shipped = Path(__file__).resolve().parent / "_resources" / "cache"
+    for entry in shipped.glob("*.pickle"):
+        shutil.copyfile(entry, folder / entry.name)
+    os.environ["GUIDEBOOK_CACHE_DIR"] = str(folder)
+
+
 class Session:
     """One reader's page: the toolkit, loaded once, and builds from it."""
 
     def __init__(self) -> None:
+        _use_shipped_cache()
         self.kit = Toolkit.load()
         self._folder = Path(tempfile.mkdtemp(prefix="profiles-"))
+        self._last: tuple[str, dict[str, bytes]] | None = None
+        self._questions = None
 
     def build(self, profile_text: str, file_name: str, as_of: str) -> dict:
         """Build the guide for PROFILE_TEXT (as if read from FILE_NAME) for the date AS_OF (YYYY-MM-DD).
@@ -45,3 +63,36 @@ class Session:
             path.unlink(missing_ok=True)
         assert guide.profile is not None
         return {"id": guide.profile.id, "files": _render(guide, self.kit, pdf=False, paper="letter", strict=False)}
+
+    def build_answers(self, answers_json: str, as_of: str) -> dict:
+        """Build from the form's answers (a JSON object of values by field path, unknowns left out).
+
+        The answers become the profile file `guidebook new` would write, and that file is built as
+        `build` reads it; the result also carries it as "profile", for the reader to download."""
+        from generator.profile import slug
+        from generator.questions import profile_yaml
+
+        if self._questions is None:
+            from generator.questions import load_questions
+
+            self._questions = load_questions(self.kit.resources, self.kit.data)
+        answers = json.loads(answers_json)
+        text = profile_yaml(answers, self._questions)
+        result = self.build(text, f"{slug(str(answers.get('name') or '')) or 'my-guide'}.yaml", as_of)
+        result["profile"] = text
+        if "files" in result:
+            self._last = (result["id"], result["files"])
+        return result
+
+    def zip_last(self) -> dict:
+        """The last guide built, as one zip holding the folder `guidebook build --no-pdf` writes."""
+        assert self._last is not None, "no guide has been built yet"
+        guide_id, files = self._last
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w") as out:
+            for name in sorted(files):
+                info = zipfile.ZipInfo(f"{guide_id}/{name}", (1980, 1, 1, 0, 0, 0))
+                info.external_attr = 0o644 << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                out.writestr(info, files[name])
+        return {"name": f"{guide_id}.zip", "bytes": archive.getvalue()}

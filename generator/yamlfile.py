@@ -340,15 +340,22 @@ _parsed: _ParsedCache | None = None
 _READER = code_stamp(__file__, yaml.__version__)
 
 
+def parsed_cache_name() -> str:
+    """The name of the parsed-YAML cache file: it changes with this module's code and PyYAML's version."""
+    return f"guidebook-yaml-{_READER}.pickle"
+
+
 @contextlib.contextmanager
-def parsed_cache() -> Iterator[None]:
-    """Within this block, the project's own YAML files (`own=True`) read before are not parsed again."""
+def parsed_cache(folder: Path | None = None) -> Iterator[None]:
+    """Within this block, the project's own YAML files (`own=True`) read before are not parsed again.
+
+    The cache lives in FOLDER, else in the build cache's folder (`cache.cache_folder`)."""
     global _parsed
-    folder = cache_folder()
+    folder = folder or cache_folder()
     if folder is None or _parsed is not None:
         yield
         return
-    _parsed = _ParsedCache(folder / f"guidebook-yaml-{_READER}.pickle")
+    _parsed = _ParsedCache(folder / parsed_cache_name())
     try:
         yield
         _parsed.save()

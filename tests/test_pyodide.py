@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.browser import load_trimming
 from generator.build import build
 from generator.errors import InputError
 from generator.validate import load_profile
@@ -51,6 +52,9 @@ def _run(site_build: Path, out: Path, profiles: list[Path], as_of: str = AS_OF) 
 def test_every_example_builds_the_same_bytes_under_pyodide(site_build, kit, tmp_path):
     report = _run(site_build, tmp_path / "pyodide", EXAMPLES)
     assert report["network_attempts"] == []
+    trimming = load_trimming(ROOT / "browser-pins.json")
+    dropped = [name for name in report["stdlib"] if not trimming.keeps_stdlib(name)]
+    assert dropped == [], f"add these to browser-pins.json's stdlib modules: {dropped}"
     for profile in EXAMPLES:
         cli = build(profile, tmp_path / "cpython", kit, as_of=dt.date.fromisoformat(AS_OF), pdf=False)
         ours = _files(cli.folder)

@@ -25,7 +25,7 @@ const base = path.resolve(buildDir) + "/";
 const { loadPyodide } = await import(pathToFileURL(base + "pyodide/pyodide.mjs").href);
 const { boot } = await import(pathToFileURL(base + "boot.mjs").href);
 const started = performance.now();
-const { session } = await boot(loadPyodide, base, async (name) => new Uint8Array(await readFile(base + name)));
+const { pyodide, session } = await boot(loadPyodide, base, async (name) => new Uint8Array(await readFile(base + name)));
 const ready = performance.now() - started;
 
 const timings = [];
@@ -44,4 +44,10 @@ for (const profile of profiles) {
     await writeFile(target, body);
   }
 }
-console.log(JSON.stringify({ ready_ms: Math.round(ready), build_ms: timings.map(Math.round), network_attempts: attempts }));
+// The standard library modules the builds imported, for the check that the browser keeps them all.
+const stdlib = pyodide
+  .runPython("import sys; sorted({getattr(m, '__file__', None) or '' for m in list(sys.modules.values())})")
+  .toJs()
+  .filter((file) => file.startsWith("/lib/python314.zip/"))
+  .map((file) => file.slice("/lib/python314.zip/".length));
+console.log(JSON.stringify({ ready_ms: Math.round(ready), build_ms: timings.map(Math.round), network_attempts: attempts, stdlib }));
