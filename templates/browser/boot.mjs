@@ -4,19 +4,37 @@
 //   loadPyodide: the function exported by build/pyodide/pyodide.mjs
 //   base:        the address (or, under Node, the folder) of build/, ending in "/"
 //   read(name):  resolves to the bytes of build/NAME
+//
+// Resolves to {pyodide, session, timings}: timings gives the milliseconds each step took.
 export async function boot(loadPyodide, base, read) {
+  const timings = {};
+  let last = performance.now();
+  const lap = (name) => {
+    const now = performance.now();
+    timings[name] = Math.round(now - last);
+    last = now;
+  };
   const manifest = JSON.parse(new TextDecoder().decode(await read("manifest.json")));
+  // Our Python files download while Pyodide starts.
+  const python = read(manifest.python);
+  const wheels = manifest.wheels.map((wheel) => read(wheel).then(() => wheel));
   const pyodide = await loadPyodide({
     indexURL: base + "pyodide/",
     packages: [],
-    // Output goes to the page's console only when something goes wrong; nothing is sent anywhere.
+    // Output goes nowhere: nothing is sent anywhere, and problems come back as values.
     stdout: () => {},
   });
+  lap("start Python");
   const sitePackages = pyodide.runPython("import sysconfig; sysconfig.get_paths()['purelib']");
-  pyodide.unpackArchive(await read(manifest.python), "zip", { extractDir: sitePackages });
-  for (const wheel of manifest.wheels) {
+  pyodide.unpackArchive(await python, "zip", { extractDir: sitePackages });
+  lap("unpack python.zip");
+  for (const wheel of await Promise.all(wheels)) {
     await pyodide.loadPackage(base + wheel, { messageCallback: () => {} });
   }
+  lap("load pydantic-core");
   const web = pyodide.pyimport("generator.web");
-  return { pyodide, session: web.Session() };
+  lap("import the generator");
+  const session = web.Session();
+  lap("load content and data");
+  return { pyodide, session, timings };
 }

@@ -52,6 +52,7 @@
     if (data.type === "ready") {
       ready = true;
       root.setAttribute("data-ready", "1");
+      root.setAttribute("data-timings", JSON.stringify(data.timings));  // for benchmarks/browser.py
       say("Ready. Answer what you can, then choose \u201cBuild my guide\u201d.");
       return;
     }
@@ -208,7 +209,9 @@
         var link = document.createElement("a");
         var target = q.querySelector("input, select, textarea");
         link.href = "#" + target.id;
-        link.textContent = q.querySelector(".q__ask").textContent.trim() + ": " + problem.message;
+        var ask = q.querySelector(".q__ask").cloneNode(true);
+        ask.querySelectorAll(".q__optional").forEach(function (tag) { tag.remove(); });
+        link.textContent = ask.textContent.trim() + ": " + problem.message;
         item.appendChild(link);
         if (!first) first = target;
       } else {

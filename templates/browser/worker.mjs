@@ -18,7 +18,7 @@ const read = async (name) => {
 const started = performance.now();
 const ready = boot(loadPyodide, base, read).then(
   (python) => {
-    postMessage({ type: "ready", ms: Math.round(performance.now() - started) });
+    postMessage({ type: "ready", ms: Math.round(performance.now() - started), timings: python.timings });
     return python;
   },
   (error) => {
