@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import os
 import tarfile
 import tempfile
@@ -24,11 +25,16 @@ from pathlib import Path, PurePosixPath
 
 from generator.errors import GuidebookError
 
+log = logging.getLogger(__name__)
+
 DEFAULT_FOLDER = Path("browser-files")
 """Where `guidebook fetch-browser` puts the files, relative to the working folder (git-ignored)."""
 
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
 """What the browser loads from Pyodide's npm package (the rest is documentation, maps and a console)."""
+
+BROWSER_SCRIPTS = ("boot.mjs", "worker.mjs", "start.js", "builder.js", "builder.css")
+"""The page's and the worker's own files, from templates/browser/ (compile.mjs runs at build time only)."""
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 """Every entry of `python.zip` carries this date, so the same inputs give the same bytes."""
@@ -83,7 +89,13 @@ class Trimming:
         return name in self.stdlib_modules or name.split("/")[0] in self.stdlib_packages
 
     def keeps_package_file(self, name: str) -> bool:
-        return not any(name == path or (path.endswith("/") and name.startswith(path)) for path in self.leave_out)
+        top = name.split("/")[0]
+        return not any(
+            name == path
+            or (path.endswith("/") and name.startswith(path))
+            or (path.startswith("*") and path.endswith("/") and top.endswith(path[1:-1]))
+            for path in self.leave_out
+        )
 
 
 def load_trimming(path: Path) -> Trimming:
@@ -193,7 +205,42 @@ def browser_build(folder: Path, resources) -> dict[str, bytes]:
     """The browser build's files for the site, from FOLDER and this generator's own code and resources."""
     package = Path(__file__).resolve().parent
     pins, trimming = load_pins(resources.browser_pins), load_trimming(resources.browser_pins)
-    return assemble(folder, pins, package, resources.content, resources.templates, parsed_yaml(resources), trimming)
+    files = assemble(folder, pins, package, resources.content, resources.templates, parsed_yaml(resources), trimming)
+    note = compile_stdlib(files, resources.templates)
+    if note:
+        log.warning("%s", note)
+    return files
+
+
+def compile_stdlib(files: dict[str, bytes], templates: Path, *, node: str | None = None) -> str | None:
+    """Replace the standard library's source in FILES with bytecode compiled by Pyodide itself, on Node.
+
+    Python compiles each module it imports; in a browser that is most of its start (about 0.8 s of
+    a warm start here), so the bytecode is made once, when the site is built. Only Pyodide's own
+    Python can make it, so this needs Node.js. Returns None when done, else one line saying why the
+    source was kept (the builder then works the same, and starts slower)."""
+    import shutil
+    import subprocess
+
+    node = node or shutil.which("node")
+    if node is None:
+        return "Node.js is not installed, so Python's standard library goes to the browser as source (the builder starts about a second slower)"
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch)
+        for name, body in files.items():
+            if name.startswith("build/pyodide/"):
+                (root / name).parent.mkdir(parents=True, exist_ok=True)
+                (root / name).write_bytes(body)
+        compiled = root / "stdlib.zip"
+        done = subprocess.run(
+            [node, str(templates / "browser" / "compile.mjs"), str(root / "build"), str(root / "build/pyodide/python_stdlib.zip"), str(compiled)],
+            capture_output=True, text=True, timeout=300, check=False,
+        )
+        if done.returncode != 0 or not compiled.is_file():
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            return f"compiling Python's standard library with Node.js failed ({last[:200]}), so it goes to the browser as source"
+        files["build/pyodide/python_stdlib.zip"] = compiled.read_bytes()
+    return None
 
 
 def parsed_yaml(resources) -> dict[str, bytes]:
@@ -243,23 +290,26 @@ def assemble(
                     files[f"build/pyodide/{name}"] = member.read()
             if trimming is not None:
                 files["build/pyodide/python_stdlib.zip"] = _trim_stdlib(files["build/pyodide/python_stdlib.zip"], trimming)
+                # Pyodide's list of the packages it could fetch from its CDN: the build asks for none
+                # (pydantic-core comes from build/), so only the list's description of Pyodide is kept.
+                lock = json.loads(files["build/pyodide/pyodide-lock.json"])
+                files["build/pyodide/pyodide-lock.json"] = (json.dumps({"info": lock["info"], "packages": {}}, indent=1) + "\n").encode()
         elif pin.kind == "browser":
             files[f"build/{pin.file}"] = body
         else:
-            site_packages.update(
-                {name: data for name, data in _python_files(pin, body).items() if trimming is None or trimming.keeps_package_file(name)}
-            )
+            site_packages.update(_python_files(pin, body))
     site_packages.update(_tree(package, "generator", python_only=True))
     site_packages.update(_tree(content, "generator/_resources/content"))
     site_packages.update(_tree(templates, "generator/_resources/templates"))
     site_packages.update({f"generator/_resources/cache/{name}": body for name, body in (cache or {}).items()})
+    if trimming is not None:
+        site_packages = {name: body for name, body in site_packages.items() if trimming.keeps_package_file(name)}
     files["build/python.zip"] = _zip(site_packages)
     wheels = [pin.file for pin in pins if pin.kind == "browser"]
     manifest = {"python": "python.zip", "wheels": wheels, "pyodide": pins[0].version}
     files["build/manifest.json"] = (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
-    for script in sorted((templates / "browser").iterdir()):
-        if script.suffix in (".js", ".mjs", ".css"):
-            files[f"build/{script.name}"] = script.read_bytes()
+    for name in BROWSER_SCRIPTS:
+        files[f"build/{name}"] = (templates / "browser" / name).read_bytes()
     return files
 
 

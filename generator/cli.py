@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from generator import __version__
-from generator.errors import InputError
+from generator.errors import GuidebookError, InputError
 
 PROFILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 BROWSER_FILES = Path("browser-files")
@@ -47,7 +47,29 @@ as_of_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Reported(click.ClickException):
+    """A `GuidebookError`, handed to click so that it prints the message and exits with the error's code."""
+
+    def __init__(self, error: GuidebookError):
+        super().__init__(error.format_message())
+        self.error = error
+        self.exit_code = error.exit_code
+
+    def show(self, file=None) -> None:  # noqa: D102 - the error prints itself
+        self.error.show(file)
+
+
+class _Group(click.Group):
+    """The `guidebook` group: our own errors leave every command as click's, with no traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except GuidebookError as error:
+            raise _Reported(error) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="guidebook")
 @click.option("-v", "--verbose", is_flag=True, help="Say what each stage does.")
 def main(verbose: bool) -> None:
@@ -165,6 +187,60 @@ def _taken(path: Path) -> bool:
     return path.exists() or path.is_symlink()
 
 
+_HINTS = {
+    "choice": "a number or a name",
+    "specialty": "a number or a name",
+    "multi": "numbers or names, separated by commas",
+    "specialties": "numbers or names, separated by commas",
+    "keeps": "numbers or names, separated by commas",
+    "yesno": "yes or no",
+    "longtext": "a paragraph",
+}
+
+
+class ClickPrompts:
+    """The questions asked in a terminal with click: each with its help and numbered choices (0 for
+    the `none` answer), and a note over several paragraphs, one per line, ended by an empty line."""
+
+    def group(self, title: str, intro: str) -> None:
+        click.echo("")
+        click.secho(title, bold=True)
+        click.echo(intro)
+
+    def ask(self, question, default: str | None, again: bool) -> str:
+        if not again:
+            click.echo("")
+            click.secho(question.ask + (" (optional)" if question.optional else ""), bold=True)
+            click.echo(f"  {question.help}")
+            if question.none:
+                click.echo(f"  0. {question.none}")
+            for i, choice in enumerate(question.choices, 1):
+                click.echo(f"  {i}. {choice.label}")
+        hint = self.hint(question)
+        text = click.prompt(f"  answer ({hint})" if hint else "  answer", default=default or "", show_default=bool(default), prompt_suffix=": ")
+        if question.kind != "longtext" or text.strip() in ("", "?"):
+            return text
+        paragraphs = [text.strip()]
+        while more := click.prompt("  next paragraph (Enter to finish)", default="", show_default=False, prompt_suffix=": ").strip():
+            paragraphs.append(more)
+        return "\n\n".join(paragraphs)
+
+    def problem(self, message: str) -> None:
+        click.echo(f"  Not accepted: {message}")
+
+    @staticmethod
+    def hint(question) -> str:
+        """What an answer looks like, in a few words."""
+        if question.low is not None and question.high is not None:
+            hint = f"a number from {question.low} to {question.high}"
+        else:
+            hint = _HINTS.get(question.kind, "")
+        if question.optional:
+            hint += (", " if hint else "") + "or ? if you do not know"
+        return hint
+
+
+
 @main.command()
 @click.argument("file", required=False, type=_NewProfile())
 @as_of_option
@@ -172,7 +248,7 @@ def new(file: Path | None, as_of: dt.date) -> None:
     """Ask the profile's questions and write the answers to FILE (default: profiles/private/<id>.yaml)."""
     import shlex
 
-    from generator.questions import INTRO, ClickPrompts, default_file, interview, load_questions, profile_yaml, save
+    from generator.questions import INTRO, default_file, interview, load_questions, profile_yaml, save
 
     questionnaire = load_questions()
     try:

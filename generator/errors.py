@@ -1,7 +1,9 @@
 """Errors a person can act on.
 
-Every error the tool raises on purpose is a `click.ClickException`, so the command line prints
-its message and exits with its code, and no traceback reaches the user.
+Every error the tool raises on purpose is a `GuidebookError`: the command line (`generator.cli`)
+prints its message and exits with its code, and no traceback reaches the user. This module does not
+import click, so the browser build, which runs the same pipeline without a command line, need not
+download it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-import click
+import sys
 
 
 def field_path(loc: Iterable[str | int]) -> str:
@@ -48,8 +50,21 @@ def _printable(text: str) -> str:
     return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
 
 
-class GuidebookError(click.ClickException):
+class GuidebookError(Exception):
     """Base class of the errors the tool reports to its user."""
+
+    exit_code = 1
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def format_message(self) -> str:
+        return self.message
+
+    def show(self, file=None) -> None:
+        """Print the error as the command line does (to standard error)."""
+        print(f"Error: {self.format_message()}", file=file or sys.stderr)
 
 
 class InputError(GuidebookError):
@@ -69,7 +84,7 @@ class InputError(GuidebookError):
         super().__init__("\n".join([*map(str, self.problems[: self.SHOWN]), summary]))
 
     def show(self, file=None) -> None:  # noqa: D102 - located lines stand on their own, no "Error:" prefix
-        click.echo(self.format_message(), err=True, file=file)
+        print(self.format_message(), file=file or sys.stderr)
 
 
 class ContentError(GuidebookError):
@@ -95,4 +110,4 @@ class StrictError(GuidebookError):
         super().__init__("\n".join([*self.problems, f"{count} problem{'s' if count != 1 else ''} found by --strict; nothing was written"]))
 
     def show(self, file=None) -> None:  # noqa: D102 - one located line per problem, no "Error:" prefix
-        click.echo(self.format_message(), err=True, file=file)
+        print(self.format_message(), file=file or sys.stderr)

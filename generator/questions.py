@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Callable, Iterator, Literal, Mapping, Protocol
 
-import click
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, StringConstraints
 
@@ -698,59 +697,6 @@ needed. Skip any other with '?', or with Enter when no answer is offered in [bra
 not know or would rather not say: what is left out counts as unknown, never against you. Ctrl-C
 stops at any time, and nothing is written until the last answer."""
 """What `guidebook new` says before its first question."""
-
-_HINTS = {
-    "choice": "a number or a name",
-    "specialty": "a number or a name",
-    "multi": "numbers or names, separated by commas",
-    "specialties": "numbers or names, separated by commas",
-    "keeps": "numbers or names, separated by commas",
-    "yesno": "yes or no",
-    "longtext": "a paragraph",
-}
-
-
-class ClickPrompts:
-    """The questions asked in a terminal with click: each with its help and numbered choices (0 for
-    the `none` answer), and a note over several paragraphs, one per line, ended by an empty line."""
-
-    def group(self, title: str, intro: str) -> None:
-        click.echo("")
-        click.secho(title, bold=True)
-        click.echo(intro)
-
-    def ask(self, question: Question, default: str | None, again: bool) -> str:
-        if not again:
-            click.echo("")
-            click.secho(question.ask + (" (optional)" if question.optional else ""), bold=True)
-            click.echo(f"  {question.help}")
-            if question.none:
-                click.echo(f"  0. {question.none}")
-            for i, choice in enumerate(question.choices, 1):
-                click.echo(f"  {i}. {choice.label}")
-        hint = self.hint(question)
-        text = click.prompt(f"  answer ({hint})" if hint else "  answer", default=default or "", show_default=bool(default), prompt_suffix=": ")
-        if question.kind != "longtext" or text.strip() in ("", "?"):
-            return text
-        paragraphs = [text.strip()]
-        while more := click.prompt("  next paragraph (Enter to finish)", default="", show_default=False, prompt_suffix=": ").strip():
-            paragraphs.append(more)
-        return "\n\n".join(paragraphs)
-
-    def problem(self, message: str) -> None:
-        click.echo(f"  Not accepted: {message}")
-
-    @staticmethod
-    def hint(question: Question) -> str:
-        """What an answer looks like, in a few words."""
-        if question.low is not None and question.high is not None:
-            hint = f"a number from {question.low} to {question.high}"
-        else:
-            hint = _HINTS.get(question.kind, "")
-        if question.optional:
-            hint += (", " if hint else "") + "or ? if you do not know"
-        return hint
-
 
 def save(text: str, path: Path) -> None:
     """Write TEXT to PATH whole or not at all, creating its folder; readable by its owner only,

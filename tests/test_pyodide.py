@@ -20,6 +20,8 @@ import pytest
 from generator.browser import load_trimming
 from generator.build import build
 from generator.errors import InputError
+from generator.questions import load_questions
+from generator.questions import profile_yaml as questions_yaml
 from generator.validate import load_profile
 from tests.conftest import EXAMPLES, ROOT
 
@@ -50,10 +52,24 @@ def _run(site_build: Path, out: Path, profiles: list[Path], as_of: str = AS_OF) 
 
 
 def test_every_example_builds_the_same_bytes_under_pyodide(site_build, kit, tmp_path):
-    report = _run(site_build, tmp_path / "pyodide", EXAMPLES)
+    # Jordan Rivera also comes as the form's answers, under another name, so that the form's path
+    # (answers -> the profile file `guidebook new` writes -> the build) runs here too.
+    questions = load_questions(kit.resources, kit.data)
+    answers = questions.answers_of(load_profile(ROOT / "profiles" / "jordan-rivera.yaml", kit.data))
+    answers.pop("id", None)
+    form = tmp_path / "form.json"
+    form.write_text(json.dumps({**answers, "name": "Jordan Rivera Form"}))
+    report = _run(site_build, tmp_path / "pyodide", [*EXAMPLES, form])
+    form_profile = tmp_path / "jordan-rivera-form.yaml"
+    form_profile.write_text(questions_yaml(answers | {"name": "Jordan Rivera Form"}, questions))
+    form_built = build(form_profile, tmp_path / "cpython", kit, as_of=dt.date.fromisoformat(AS_OF), pdf=False)
+    assert _files(tmp_path / "pyodide" / "jordan-rivera-form") == _files(form_built.folder)
     assert report["network_attempts"] == []
     trimming = load_trimming(ROOT / "browser-pins.json")
-    dropped = [name for name in report["stdlib"] if not trimming.keeps_stdlib(name)]
+    # The modules' files, as source (the build ships them compiled, as .pyc, when Node.js is at hand).
+    imported = [name.removesuffix("c") if name.endswith(".pyc") else name for name in report["stdlib"]]
+    assert any(name.endswith(".pyc") for name in report["stdlib"]), "the standard library is compiled ahead"
+    dropped = [name for name in imported if not trimming.keeps_stdlib(name)]
     assert dropped == [], f"add these to browser-pins.json's stdlib modules: {dropped}"
     for profile in EXAMPLES:
         cli = build(profile, tmp_path / "cpython", kit, as_of=dt.date.fromisoformat(AS_OF), pdf=False)

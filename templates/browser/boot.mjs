@@ -14,16 +14,17 @@ export async function boot(loadPyodide, base, read) {
     timings[name] = Math.round(now - last);
     last = now;
   };
-  const manifest = JSON.parse(new TextDecoder().decode(await read("manifest.json")));
-  // Our Python files download while Pyodide starts.
-  const python = read(manifest.python);
-  const wheels = manifest.wheels.map((wheel) => read(wheel).then(() => wheel));
-  const pyodide = await loadPyodide({
+  const starting = loadPyodide({
     indexURL: base + "pyodide/",
     packages: [],
     // Output goes nowhere: nothing is sent anywhere, and problems come back as values.
     stdout: () => {},
   });
+  // Our Python files download while Pyodide starts.
+  const manifest = JSON.parse(new TextDecoder().decode(await read("manifest.json")));
+  const python = read(manifest.python);
+  const wheels = manifest.wheels.map((wheel) => read(wheel).then(() => wheel));
+  const pyodide = await starting;
   lap("start Python");
   const sitePackages = pyodide.runPython("import sysconfig; sysconfig.get_paths()['purelib']");
   pyodide.unpackArchive(await python, "zip", { extractDir: sitePackages });

@@ -39,10 +39,15 @@
     unsupported("This browser lacks WebAssembly or web workers.");
     return;
   }
+  var started = window.mpgBuilder || {};  // build/start.js started the worker from the page's head
   try {
-    worker = new Worker(root.getAttribute("data-worker"), { type: "module" });
+    worker = started.worker || new Worker(root.getAttribute("data-worker"), { type: "module" });
   } catch (e) {
     unsupported("This browser cannot start the builder (" + e.message + ").");
+    return;
+  }
+  if (started.error) {
+    unsupported("This browser cannot start the builder (" + started.error.message + ").");
     return;
   }
   var ready = false;
@@ -52,7 +57,9 @@
     if (data.type === "ready") {
       ready = true;
       root.setAttribute("data-ready", "1");
-      root.setAttribute("data-timings", JSON.stringify(data.timings));  // for benchmarks/browser.py
+      // For benchmarks/browser.py: the worker's steps, and when the page heard it was ready.
+      root.setAttribute("data-timings", JSON.stringify(data.timings));
+      root.setAttribute("data-ready-at", String(Math.round(performance.now())));
       say("Ready. Answer what you can, then choose \u201cBuild my guide\u201d.");
       return;
     }
@@ -65,6 +72,7 @@
     if (done) done(data);
   };
   worker.onerror = function (event) { unsupported("The builder stopped: " + (event.message || "unknown error")); };
+  (started.early || []).forEach(function (event) { worker.onmessage(event); });
 
   function ask(message) {
     return new Promise(function (resolve) {

@@ -2,7 +2,8 @@
 //
 //   node tests/pyodide/build.mjs SITE_BUILD_DIR OUT_DIR AS_OF PROFILE.yaml...
 //
-// SITE_BUILD_DIR is the build/ folder `guidebook generic --browser` wrote. Each profile's files are
+// SITE_BUILD_DIR is the build/ folder `guidebook generic --browser` wrote. A PROFILE ending in .json
+// holds a form's answers instead (see build.html). Each profile's files are
 // written to OUT_DIR/<id>/; a profile with problems writes OUT_DIR/<file name>.problems.json instead.
 // The network is closed first: any fetch or HTTP request fails the run, so Pyodide cannot fall back
 // to a CDN unnoticed.
@@ -32,7 +33,9 @@ const timings = [];
 for (const profile of profiles) {
   const text = await readFile(profile, "utf8");
   const t0 = performance.now();
-  const result = session.build(text, path.basename(profile), asOf).toJs({ dict_converter: Object.fromEntries });
+  // A .json file holds a form's answers (as build.html sends them); anything else is a profile file.
+  const result = (profile.endsWith(".json") ? session.build_answers(text, asOf) : session.build(text, path.basename(profile), asOf))
+    .toJs({ dict_converter: Object.fromEntries });
   timings.push(performance.now() - t0);
   if (result.problems) {
     await writeFile(path.join(outDir, path.basename(profile) + ".problems.json"), JSON.stringify(result.problems, null, 1));
