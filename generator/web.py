@@ -84,6 +84,24 @@ class Session:
             self._last = (result["id"], result["files"])
         return result
 
+    WARM_UP = {
+        "name": "Warm Up", "applicant_type": "us_md", "graduation_year": 2025, "outcome": "unmatched",
+        "dream_specialty": "dermatology", "scores.step2_ck": 240, "application.programs_applied": 40,
+    }
+    """A made-up reader, built once while the real reader fills in the form, so that the templates
+    their guide needs are already compiled when they ask for it."""
+
+    def warm_up(self, as_of: str) -> None:
+        """Build WARM_UP's guide for AS_OF and throw it away (nothing is kept but compiled code)."""
+        if self._questions is None:
+            from generator.questions import load_questions
+
+            self._questions = load_questions(self.kit.resources, self.kit.data)
+        from generator.questions import profile_yaml
+
+        answers = {**self.WARM_UP, "match_year": self.kit.data.calendar.last_match(dt.date.fromisoformat(as_of))}
+        self.build(profile_yaml(answers, self._questions), "warm-up.yaml", as_of)
+
     def zip_last(self) -> dict:
         """The last guide built, as one zip holding the folder `guidebook build --no-pdf` writes."""
         assert self._last is not None, "no guide has been built yet"

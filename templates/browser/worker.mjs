@@ -21,6 +21,13 @@ const ready = boot(loadPyodide, base, read).then(
     // performance.now() counts from the worker's creation: the first step is the worker loading its own files.
     const timings = { "start the worker": Math.round(started), ...python.timings };
     postMessage({ type: "ready", ms: Math.round(performance.now() - started), timings });
+    // While the reader answers, build a made-up guide once, so that their own is quick. A build the
+    // reader asks for meanwhile simply waits for it to end.
+    try {
+      python.session.warm_up(new Date().toISOString().slice(0, 10));
+    } catch {
+      // not needed for anything: a failure here shows again, with its message, in the reader's build
+    }
     return python;
   },
   (error) => {
