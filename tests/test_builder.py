@@ -340,6 +340,30 @@ def test_nothing_is_kept_unless_asked_and_forget_leaves_nothing(readers, questio
     assert reader.elsewhere() == [] and reader.problems == []
 
 
+def test_the_built_guide_keeps_worksheet_answers_only_when_asked_and_forget_clears_them(readers, questions, kit):
+    """The guide shown in the page has the same "Keep my answers" switch as a guide on disk; the
+    builder's "Forget" removes what it kept too."""
+    reader = readers()
+    page = reader.open()
+    fill(page, questions, {"name": "Kim Lee", "applicant_type": "us_md", "graduation_year": 2026, "match_year": 2026,
+                           "outcome": "unmatched", "dream_specialty": "dermatology"})
+    reader.build()
+    reader.frame.locator("nav.site-nav a[href='today.html']").click()
+    page.wait_for_function("() => location.hash === '#guide/today.html'")
+    sheet = reader.frame.locator("section.worksheet").first
+    sheet.locator("input[type=text], textarea").first.fill("call Dr. Osei on Monday")
+    assert _stored(page)["local"] == [], "nothing is kept before the reader asks"
+    sheet.locator(".keep__switch").check()
+    kept = _stored(page)["local"]
+    assert kept and all(key.startswith("mpg:") for key in kept)
+    assert "call Dr. Osei" in page.evaluate("JSON.stringify(Object.values(localStorage))")
+
+    page.click("#builder-edit")
+    page.click("#builder-forget")
+    assert _stored(page) == {"local": [], "session": [], "databases": [], "caches": [], "cookie": ""}
+    assert reader.elsewhere() == [] and reader.problems == []
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_nothing_on_the_form_or_the_guide_it_builds(scheme, readers, questions, kit):
     axe = Axe()
