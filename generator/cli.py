@@ -361,11 +361,30 @@ def fetch_browser(folder: Path) -> None:
 
 
 @main.command()
-def schema() -> None:
+@click.option("--project", is_flag=True, help="Print the project file's (guidebook.yml) schema instead.")
+def schema(project: bool) -> None:
     """Print the profile's JSON Schema (for editor completion and checks)."""
-    from generator.profile import Profile
+    if project:
+        from generator.project import Project as Model
+    else:
+        from generator.profile import Profile as Model
 
-    click.echo(json.dumps(Profile.model_json_schema(), indent=2))
+    click.echo(json.dumps(Model.model_json_schema(), indent=2))
+
+
+@main.command()
+@click.option("--config", "config_file", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The project file (default: guidebook.yml in the working folder).")
+def config(config_file: Path | None) -> None:
+    """Print the project file's effective settings, each with the file and line it came from."""
+    from generator.project import PROJECT_FILE, load_project
+
+    loaded = load_project(config_file, Path.cwd())
+    if loaded is None:
+        click.echo(f"No project file: there is no {PROJECT_FILE} in {Path.cwd()}, so the guide looks as it does "
+                   "without one (docs/project.md describes the file).")
+        return
+    click.echo(loaded.describe())
 
 
 def plain_text(fragment: str) -> str:
