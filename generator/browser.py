@@ -27,17 +27,11 @@ from generator.errors import GuidebookError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_FOLDER = Path("browser-files")
-"""Where `guidebook fetch-browser` puts the files, relative to the working folder (git-ignored)."""
-
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json")
 """What the browser loads from Pyodide's npm package (the rest is documentation, maps and a console)."""
 
 BROWSER_SCRIPTS = ("boot.mjs", "worker.mjs", "start.js", "builder.js", "builder.css")
 """The page's and the worker's own files, from templates/browser/ (compile.mjs runs at build time only)."""
-
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-"""Every entry of `python.zip` carries this date, so the same inputs give the same bytes."""
 
 
 class BrowserFilesError(GuidebookError):
@@ -146,20 +140,10 @@ def fetch(folder: Path, pins: list[Pin], *, urlopen: Callable | None = None, tim
     return fetched
 
 
-def _zip_entry(out: zipfile.ZipFile, name: str, body: bytes) -> None:
-    info = zipfile.ZipInfo(name, ZIP_DATE)
-    info.external_attr = 0o644 << 16
-    info.compress_type = zipfile.ZIP_DEFLATED
-    out.writestr(info, body, compresslevel=9)
-
-
 def _zip(entries: dict[str, bytes]) -> bytes:
-    """A zip of ENTRIES in name order, each dated ZIP_DATE: the same entries give the same bytes."""
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as out:
-        for name in sorted(entries):
-            _zip_entry(out, name, entries[name])
-    return archive.getvalue()
+    from generator.web import zip_files  # the same deterministic zip the reader downloads
+
+    return zip_files(entries)
 
 
 def _trim_stdlib(body: bytes, trimming: Trimming) -> bytes:
@@ -271,7 +255,8 @@ def assemble(
 
     Reads only FOLDER (what `fetch` wrote), PACKAGE (the generator's code) and the two folders; raises
     `BrowserFilesError` naming what is missing or altered, and the command that fetches it."""
-    absent = missing(folder, pins)
+    bodies = {pin.file: _read_checked(folder, pin) for pin in pins}
+    absent = [pin for pin in pins if bodies[pin.file] is None]
     if absent:
         if len(absent) == len(pins) > 1:
             what = f"{folder}/ holds none of the browser build's files"
@@ -281,7 +266,8 @@ def assemble(
     files: dict[str, bytes] = {}
     site_packages: dict[str, bytes] = {}
     for pin in pins:
-        body = (folder / pin.file).read_bytes()
+        body = bodies[pin.file]
+        assert body is not None
         if pin.kind == "npm":
             with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as package_tar:
                 for name in PYODIDE_FILES:

@@ -26,7 +26,7 @@ from generator.render_html import render_site
 from generator.resources import Resources
 from generator.select import select_content
 from generator.templating import content_environment, markdown_renderer, page_environment
-from generator.validate import load_profile
+from generator.validate import load_profile, load_profile_text
 from generator.yamlfile import parsed_cache
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,15 @@ class Built:
 
 def prepare(profile_path: Path, kit: Toolkit, display: str | None = None, *, as_of: dt.date) -> Guide:
     """Load, validate and diagnose a profile for a guide built on AS_OF, and choose its content. Writes nothing."""
-    profile = load_profile(profile_path, kit.data, display, as_of=as_of)
+    return _personal(kit, load_profile(profile_path, kit.data, display, as_of=as_of), as_of)
+
+
+def prepare_text(text: str, display: str, kit: Toolkit, *, as_of: dt.date) -> Guide:
+    """`prepare` for a profile given as TEXT (the browser's form); DISPLAY names it, and its stem gives the id."""
+    return _personal(kit, load_profile_text(text, display, kit.data, as_of), as_of)
+
+
+def _personal(kit: Toolkit, profile, as_of: dt.date) -> Guide:
     return _guide(kit, profile, diagnose(profile, kit.data, as_of=as_of), profile.name, as_of)
 
 

@@ -16,7 +16,7 @@ from generator.errors import GuidebookError, InputError
 
 PROFILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 BROWSER_FILES = Path("browser-files")
-"""Where `guidebook fetch-browser` puts what the browser build needs (the same as generator.browser.DEFAULT_FOLDER)."""
+"""Where `guidebook fetch-browser` puts what the browser build needs, and `generic --browser` looks for it."""
 
 paper_option = click.option(
     "--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True, help="Paper size of the workbook."

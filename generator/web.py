@@ -18,7 +18,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from generator.build import Toolkit, _render, prepare
+from generator.build import Toolkit, _render, prepare_text
 from generator.errors import InputError
 
 
@@ -38,7 +38,6 @@ class Session:
     def __init__(self) -> None:
         _use_shipped_cache()
         self.kit = Toolkit.load()
-        self._folder = Path(tempfile.mkdtemp(prefix="profiles-"))
         self._last: tuple[str, dict[str, bytes]] | None = None
         self._questions = None
 
@@ -48,10 +47,8 @@ class Session:
         Returns {"id", "files": {path: bytes}} for a valid profile, else {"problems": [...]}, each
         problem with its field, line, column, message and the line the command line would print."""
         name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(file_name).name).lstrip(".") or "profile.yaml"
-        path = self._folder / name
-        path.write_text(profile_text, encoding="utf-8")
         try:
-            guide = prepare(path, self.kit, name, as_of=dt.date.fromisoformat(as_of))
+            guide = prepare_text(profile_text, name, self.kit, as_of=dt.date.fromisoformat(as_of))
         except InputError as error:
             return {
                 "problems": [
@@ -59,10 +56,16 @@ class Session:
                     for p in error.problems
                 ]
             }
-        finally:
-            path.unlink(missing_ok=True)
         assert guide.profile is not None
         return {"id": guide.profile.id, "files": _render(guide, self.kit, pdf=False, paper="letter", strict=False)}
+
+    def _questionnaire(self):
+        """The profile's questions, loaded on first use (the form's answers and the warm-up need them)."""
+        if self._questions is None:
+            from generator.questions import load_questions
+
+            self._questions = load_questions(self.kit.resources, self.kit.data)
+        return self._questions
 
     def build_answers(self, answers_json: str, as_of: str) -> dict:
         """Build from the form's answers (a JSON object of values by field path, unknowns left out).
@@ -72,12 +75,8 @@ class Session:
         from generator.profile import slug
         from generator.questions import profile_yaml
 
-        if self._questions is None:
-            from generator.questions import load_questions
-
-            self._questions = load_questions(self.kit.resources, self.kit.data)
         answers = json.loads(answers_json)
-        text = profile_yaml(answers, self._questions)
+        text = profile_yaml(answers, self._questionnaire())
         result = self.build(text, f"{slug(str(answers.get('name') or '')) or 'my-guide'}.yaml", as_of)
         result["profile"] = text
         if "files" in result:
@@ -93,24 +92,31 @@ class Session:
 
     def warm_up(self, as_of: str) -> None:
         """Build WARM_UP's guide for AS_OF and throw it away (nothing is kept but compiled code)."""
-        if self._questions is None:
-            from generator.questions import load_questions
-
-            self._questions = load_questions(self.kit.resources, self.kit.data)
         from generator.questions import profile_yaml
 
         answers = {**self.WARM_UP, "match_year": self.kit.data.calendar.last_match(dt.date.fromisoformat(as_of))}
-        self.build(profile_yaml(answers, self._questions), "warm-up.yaml", as_of)
+        self.build(profile_yaml(answers, self._questionnaire()), "warm-up.yaml", as_of)
 
     def zip_last(self) -> dict:
         """The last guide built, as one zip holding the folder `guidebook build --no-pdf` writes."""
         assert self._last is not None, "no guide has been built yet"
         guide_id, files = self._last
-        archive = io.BytesIO()
-        with zipfile.ZipFile(archive, "w") as out:
-            for name in sorted(files):
-                info = zipfile.ZipInfo(f"{guide_id}/{name}", (1980, 1, 1, 0, 0, 0))
-                info.external_attr = 0o644 << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
-                out.writestr(info, files[name])
-        return {"name": f"{guide_id}.zip", "bytes": archive.getvalue()}
+        return {"name": f"{guide_id}.zip", "bytes": zip_files({f"{guide_id}/{name}": body for name, body in files.items()})}
+
+
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+"""Every entry of the zips made here carries this date, so the same files give the same bytes."""
+
+
+def zip_files(entries: dict[str, bytes]) -> bytes:
+    """A zip of ENTRIES in name order, each dated ZIP_DATE: the same entries give the same bytes.
+    Used for the reader's download here and, when the site is built, for python.zip and the
+    standard library (`generator.browser`)."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as out:
+        for name in sorted(entries):
+            info = zipfile.ZipInfo(name, ZIP_DATE)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            out.writestr(info, entries[name], compresslevel=9)
+    return archive.getvalue()

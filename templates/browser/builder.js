@@ -205,7 +205,6 @@
   function showProblems(problems) {
     clearProblems();
     var list = summary.querySelector("ul");
-    var first = null;
     problems.forEach(function (problem) {
       var q = questionFor(problem.field);
       var item = document.createElement("li");
@@ -221,7 +220,6 @@
         ask.querySelectorAll(".q__optional").forEach(function (tag) { tag.remove(); });
         link.textContent = ask.textContent.trim() + ": " + problem.message;
         item.appendChild(link);
-        if (!first) first = target;
       } else {
         item.textContent = problem.message;
       }

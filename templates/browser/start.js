@@ -8,7 +8,7 @@
     var early = [];
     worker.onmessage = function (event) { early.push(event); };
     worker.onerror = function (event) { early.push({ data: { type: "failed", message: event.message || "the builder stopped" } }); };
-    window.mpgBuilder = { worker: worker, early: early, created: performance.now() };
+    window.mpgBuilder = { worker: worker, early: early };
   } catch (e) {
     window.mpgBuilder = { error: e };
   }
