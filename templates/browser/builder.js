@@ -218,7 +218,8 @@
         link.href = "#" + target.id;
         var ask = q.querySelector(".q__ask").cloneNode(true);
         ask.querySelectorAll(".q__optional").forEach(function (tag) { tag.remove(); });
-        link.textContent = ask.textContent.trim() + ": " + problem.message;
+        var question = ask.textContent.trim();
+        link.textContent = question + (/[?.!]$/.test(question) ? " " : ": ") + problem.message;
         item.appendChild(link);
       } else {
         item.textContent = problem.message;
