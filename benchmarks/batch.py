@@ -25,8 +25,8 @@ from pathlib import Path
 
 import yaml
 
-from generator.build import Toolkit, prepare
-from generator.render_html import render_site
+from generator.commands.build import Toolkit, prepare
+from generator.rendering.render_html import render_site
 
 AS_OF = dt.date(2026, 4, 1)
 """The date the benchmark guides are built for: fixed, so runs on different days compare."""
@@ -103,7 +103,7 @@ def batch(folder: Path, out: Path, *args: str, cache: Path | None = None) -> flo
     """Seconds `guidebook batch` takes; with CACHE, in that build cache folder rather than the user's."""
     env = {**os.environ, "GUIDEBOOK_CACHE_DIR": str(cache)} if cache is not None else None
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "generator.cli", "batch", str(folder), "-o", str(out), *args], check=True,
+    subprocess.run([sys.executable, "-m", "generator.commands.cli", "batch", str(folder), "-o", str(out), *args], check=True,
                    capture_output=True, env=env)
     return time.perf_counter() - start
 

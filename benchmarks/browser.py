@@ -36,8 +36,8 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from generator.browser import browser_build
-from generator.build import Toolkit, build, build_generic
+from generator.commands.browser import browser_build
+from generator.commands.build import Toolkit, build, build_generic
 
 ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2026-11-29"

@@ -4,7 +4,7 @@
 
 Ours builds the generic edition's HTML (no PDF). MkDocs builds a project made of the same
 content sections as Markdown: each section's body after Jinja rendering, exactly the text our
-pipeline hands to markdown-it (recorded from `generator.select.render_template` while the generic
+pipeline hands to markdown-it (recorded from `generator.advice.select.render_template` while the generic
 guide is selected, so no Markdown is rebuilt or guessed). Its mkdocs.yml lists the sections in
 guide order, with the default theme, no plugins and `use_directory_urls: false`.
 
@@ -49,9 +49,9 @@ import mkdocs.commands.build
 import mkdocs.config
 import yaml
 
-import generator.select
+import generator.advice.select
 import generator.templating
-from generator.build import Toolkit, build_generic, prepare_generic
+from generator.commands.build import Toolkit, build_generic, prepare_generic
 
 AS_OF = dt.date(2026, 4, 1)
 """The date the benchmark guides are built for: fixed, so runs on different days compare."""
@@ -134,7 +134,7 @@ def generic_markdown(kit: Toolkit) -> list[tuple[str, str, str]]:
     """(id, title, Markdown) of each generic section: its body as `render_template` rendered it."""
     bodies = {id(s.body): s.id for s in kit.library.sections}
     rendered: dict[str, str] = {}
-    original = generator.select.render_template
+    original = generator.advice.select.render_template
 
     def recording(template, context):
         text = original(template, context)
@@ -142,11 +142,11 @@ def generic_markdown(kit: Toolkit) -> list[tuple[str, str, str]]:
             rendered[bodies[id(template)]] = text
         return text
 
-    generator.select.render_template = recording
+    generator.advice.select.render_template = recording
     try:
         guide = prepare_generic(kit, as_of=AS_OF)
     finally:
-        generator.select.render_template = original
+        generator.advice.select.render_template = original
     return [(s.id, s.title, rendered[s.id]) for s in guide.sections]
 
 
@@ -155,7 +155,7 @@ import time
 marks = [("start", time.perf_counter())]
 import click, jinja2, markdown_it, yaml, pydantic
 marks.append(("import the libraries (click, jinja2, markdown-it, pyyaml, pydantic)", time.perf_counter()))
-from generator.build import Toolkit, build_generic
+from generator.commands.build import Toolkit, build_generic
 marks.append(("import the generator", time.perf_counter()))
 kit = Toolkit.load()
 marks.append(("read and check content/ and its data", time.perf_counter()))

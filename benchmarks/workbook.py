@@ -6,7 +6,7 @@ For each example profile it prints the pages, our seconds per workbook (the firs
 process, which parses the stylesheet and sets up fonts, and the warm ones after), and WeasyPrint's
 own seconds for the same print HTML with the same options, called the plain way (stylesheet
 parsed on each call). Ours is timed twice: a first build, which lays the workbook out up to three
-times to fix what would print badly (generator/paginate.py), and a rebuild, which finds those fixes
+times to fix what would print badly (generator/rendering/paginate.py), and a rebuild, which finds those fixes
 in the build cache and lays it out once. The two are timed alternately, so drift affects both alike. The last lines
 give the ratio, and the peak memory of a separate process that only renders workbooks, one
 profile after another, as a batch worker would.
@@ -31,8 +31,8 @@ from pathlib import Path
 
 import weasyprint
 
-from generator.build import Toolkit, prepare
-from generator.render_pdf import OPTIONS
+from generator.commands.build import Toolkit, prepare
+from generator.rendering.render_pdf import OPTIONS
 
 AS_OF = dt.date(2026, 4, 1)
 """The date the benchmark guides are built for: fixed, so runs on different days compare."""

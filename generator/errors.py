@@ -1,6 +1,6 @@
 """Errors a person can act on.
 
-Every error the tool raises on purpose is a `GuidebookError`: the command line (`generator.cli`)
+Every error the tool raises on purpose is a `GuidebookError`: the command line (`generator.commands.cli`)
 prints its message and exits with its code, and no traceback reaches the user. This module does not
 import click, so the browser build, which runs the same pipeline without a command line, need not
 download it.

@@ -11,14 +11,14 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from generator.build import Toolkit
-from generator.diagnose import diagnose
+from generator.commands.build import Toolkit
+from generator.advice.diagnose import diagnose
 from generator.models import Diagnosis
-from generator.profile import Profile
+from generator.loading.profile import Profile
 from generator.resources import Resources
-from generator.strict import REMOVE, UNREMARKABLE  # noqa: F401 - REMOVE is for the tests to import from here
-from generator.strict import with_changes as merge
-from generator.validate import load_profile
+from generator.advice.strict import REMOVE, UNREMARKABLE  # noqa: F401 - REMOVE is for the tests to import from here
+from generator.advice.strict import with_changes as merge
+from generator.loading.validate import load_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILES = ROOT / "profiles"
@@ -128,7 +128,7 @@ def browser_build_files(kit) -> dict[str, bytes]:
 
     In CI a missing file fails the test, unless .ci/run's fetch could not reach the registries and said so
     (GUIDEBOOK_BROWSER_FETCH_FAILED holds its one line); elsewhere it skips with the command that fetches."""
-    from generator.browser import BrowserFilesError, browser_build
+    from generator.commands.browser import BrowserFilesError, browser_build
 
     try:
         return browser_build(BROWSER_FILES, kit.resources)

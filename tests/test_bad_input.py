@@ -21,10 +21,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-import generator.yamlfile
+import generator.loading.yamlfile
 from conftest import PROFILES
-from generator.build import Toolkit
-from generator.cli import main
+from generator.commands.build import Toolkit
+from generator.commands.cli import main
 
 CORPUS = Path(__file__).resolve().parent / "bad_input"
 CASES = sorted(p.stem for p in CORPUS.glob("*.yaml"))
@@ -120,7 +120,7 @@ def test_each_case_gives_its_located_error_and_writes_nothing(name, cli, quick_k
 def test_a_real_process_prints_the_same_and_no_traceback(name, tmp_path):
     path, out = CORPUS / f"{name}.yaml", tmp_path / "out"
     done = subprocess.run(
-        [sys.executable, "-m", "generator.cli", "build", str(path), "-o", str(out)],
+        [sys.executable, "-m", "generator.commands.cli", "build", str(path), "-o", str(out)],
         capture_output=True, text=True, encoding="utf-8", cwd=tmp_path, timeout=60,
     )
     assert done.returncode == 2, done.stderr
@@ -168,7 +168,7 @@ def test_an_oversized_file_is_refused_before_it_is_read(cli, quick_kit, tmp_path
     def refuse(*args, **kwargs):
         raise AssertionError("the oversized file was parsed")
 
-    monkeypatch.setattr(generator.yamlfile, "parse_yaml", refuse)
+    monkeypatch.setattr(generator.loading.yamlfile, "parse_yaml", refuse)
     result = cli.invoke(main, ["build", str(path), "-o", str(tmp_path / "out")])
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.stderr

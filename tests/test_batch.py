@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.batch import STAMP, collect, in_shard
-from generator.cli import main
+from generator.commands.batch import STAMP, collect, in_shard
+from generator.commands.cli import main
 
 from conftest import EXAMPLES
 
@@ -142,7 +142,7 @@ def _stamps(out: Path) -> dict[str, str]:
 def test_killing_a_batch_leaves_no_half_written_student(cohort_dir, tmp_path):
     """SIGKILL to the whole batch, parent and pool, in the middle of writing workbooks."""
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "generator.cli", "batch", str(cohort_dir), "-o", str(out), "-j", "2"]
+    command = [sys.executable, "-m", "generator.commands.cli", "batch", str(cohort_dir), "-o", str(out), "-j", "2"]
     subprocess.run([*command, "--no-pdf"], check=True, capture_output=True)
     old = _stamps(out)
     for path in cohort_dir.iterdir():  # every student changes, so every folder will be replaced
@@ -172,7 +172,7 @@ def test_killing_a_batch_leaves_no_half_written_student(cohort_dir, tmp_path):
 
 def test_a_workbook_worker_that_dies_costs_only_its_own_student(runner, cohort_dir, tmp_path, monkeypatch):
     """Workbooks are built one per forked worker: one killed mid-build is reported, the rest are built."""
-    from generator import batch
+    from generator.commands import batch
 
     real = batch._build_one
 

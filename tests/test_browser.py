@@ -73,7 +73,7 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 def www(tmp_path_factory) -> Path:
     """Both sites built once, side by side, through the command line (with their workbook PDF)."""
     root = tmp_path_factory.mktemp("www")
-    run = [sys.executable, "-c", "from generator.cli import main; main()"]
+    run = [sys.executable, "-c", "from generator.commands.cli import main; main()"]
     builds = [
         subprocess.Popen([*run, "generic", "-o", str(root / "generic" / SUBPATH)], cwd=ROOT,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True),

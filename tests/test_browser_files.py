@@ -10,7 +10,7 @@ import urllib.error
 
 import pytest
 
-from generator.browser import (
+from generator.commands.browser import (
     BrowserFilesError,
     Pin,
     assemble,
@@ -18,7 +18,7 @@ from generator.browser import (
     load_pins,
     missing,
 )
-from generator.cli import main
+from generator.commands.cli import main
 from tests.conftest import ROOT
 
 PINS = load_pins(ROOT / "browser-pins.json")

@@ -11,8 +11,8 @@ import pypdf
 import pytest
 
 from conftest import AS_OF, PROFILES
-from generator.build import build
-from generator.cli import main
+from generator.commands.build import build
+from generator.commands.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,7 @@ def test_home_page_shows_the_personal_diagnosis(jordan):
 
 
 def test_one_page_per_selected_section_and_none_for_the_others(jordan, kit):
-    from generator.build import prepare
+    from generator.commands.build import prepare
 
     guide = prepare(PROFILES / "jordan-rivera.yaml", kit, as_of=AS_OF)
     chosen = {s.id for s in guide.sections}
@@ -161,7 +161,7 @@ def test_one_changed_field_changes_the_guide(kit, write_profile, tmp_path):
 
 
 def test_interview_answer_follows_the_primary_bucket(kit, write_profile, tmp_path):
-    from generator.build import prepare
+    from generator.commands.build import prepare
 
     strategy = prepare(write_profile({"application.program_list": "narrow"}), kit, as_of=AS_OF)
     metrics = prepare(write_profile({"scores.step2_ck": 230, "preferences.open_to": []}), kit, as_of=AS_OF)
@@ -219,7 +219,7 @@ def test_rebuilding_replaces_the_folder_whole(kit, write_profile, tmp_path):
 
 
 def test_an_id_cannot_leave_the_output_folder(kit, tmp_path):
-    from generator.build import write_folder
+    from generator.commands.build import write_folder
     from generator.errors import BuildError
 
     with pytest.raises(BuildError):

@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from conftest import CHROMIUM, PROFILES
-from generator.build import build, build_generic
-from generator.questions import load_questions
-from generator.validate import load_profile
+from generator.commands.build import build, build_generic
+from generator.loading.questions import load_questions
+from generator.loading.validate import load_profile
 
 if not CHROMIUM.exists():
     pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM}", allow_module_level=True)

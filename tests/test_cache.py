@@ -12,7 +12,7 @@ import pytest
 
 from conftest import AS_OF
 
-from generator.build import Toolkit, _render, prepare, prepare_generic
+from generator.commands.build import Toolkit, _render, prepare, prepare_generic
 from generator.errors import ContentError
 from generator.resources import Resources
 
@@ -143,19 +143,19 @@ def copy_of_resources(tmp_path: Path) -> Resources:
 
 
 def test_content_yaml_is_parsed_once_and_again_after_an_edit(tmp_path, monkeypatch):
-    import generator.yamlfile
+    import generator.loading.yamlfile
 
     cache = tmp_path / "cache"
     monkeypatch.setenv("GUIDEBOOK_CACHE_DIR", str(cache))
     resources = copy_of_resources(tmp_path)
     parsed: list[str] = []
-    original = generator.yamlfile._parse_fast
+    original = generator.loading.yamlfile._parse_fast
 
     def counting(text, display):
         parsed.append(display)
         return original(text, display)
 
-    monkeypatch.setattr(generator.yamlfile, "_parse_fast", counting)
+    monkeypatch.setattr(generator.loading.yamlfile, "_parse_fast", counting)
     first = Toolkit.load(resources)
     files = len(list(resources.content.rglob("*.md"))) + len(list(resources.content.rglob("*.yaml")))
     assert 100 < len(parsed) <= files  # front matter written alike in two files is parsed once

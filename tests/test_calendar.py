@@ -12,7 +12,7 @@ import json
 import pytest
 
 from conftest import AS_OF, PROFILES, REMOVE
-from generator.cli import main
+from generator.commands.cli import main
 from generator.dates import EVENTS, nth_weekday
 
 D = dt.date
@@ -110,7 +110,7 @@ def test_without_as_of_the_date_comes_from_source_date_epoch(runner, monkeypatch
 
 
 def test_the_guide_shows_the_date_it_was_prepared_for(kit, tmp_path):
-    from generator.build import build
+    from generator.commands.build import build
 
     built = build(PROFILES / "jordan-rivera.yaml", tmp_path, kit, as_of=D(2026, 4, 1), pdf=False)
     home = (built.folder / "index.html").read_text()
@@ -216,8 +216,8 @@ def test_a_held_position_that_ranks_first_needs_no_new_match(diagnosis_of):
 
 
 def test_april_reader_of_the_2026_match_submits_in_september_2026(kit):
-    from generator.build import prepare
-    from generator.select import reader_context
+    from generator.commands.build import prepare
+    from generator.advice.select import reader_context
 
     guide = prepare(PROFILES / "jordan-rivera.yaml", kit, as_of=D(2026, 4, 1))
     dx = guide.diagnosis
@@ -240,8 +240,8 @@ def test_april_reader_of_the_2026_match_submits_in_september_2026(kit):
 
 
 def test_late_in_the_season_no_milestone_is_placed_after_its_deadline(kit):
-    from generator.build import prepare
-    from generator.select import reader_context
+    from generator.commands.build import prepare
+    from generator.advice.select import reader_context
 
     day = D(2026, 8, 25)  # a week before applications open: letters and statement are due now
     guide = prepare(PROFILES / "sam-okafor.yaml", kit, as_of=day)
@@ -252,8 +252,8 @@ def test_late_in_the_season_no_milestone_is_placed_after_its_deadline(kit):
 
 
 def test_the_match_after_next_gets_the_playbooks_long_route(kit, write_profile):
-    from generator.build import prepare
-    from generator.select import reader_context
+    from generator.commands.build import prepare
+    from generator.advice.select import reader_context
 
     day = D(2026, 3, 17)
     sam = write_profile((PROFILES / "sam-okafor.yaml").read_text().replace("extra_years: 1", "extra_years: 2"))
@@ -267,7 +267,7 @@ def test_the_match_after_next_gets_the_playbooks_long_route(kit, write_profile):
 
 
 def test_the_plan_page_and_tracker_use_month_names(kit, tmp_path):
-    from generator.build import build
+    from generator.commands.build import build
 
     built = build(PROFILES / "jordan-rivera.yaml", tmp_path, kit, as_of=D(2026, 4, 1), pdf=False)
     page = (built.folder / "plan.html").read_text()
@@ -312,8 +312,8 @@ def test_a_field_that_starts_at_pgy2_reminds_an_unplaced_reader_of_the_first_yea
 @pytest.mark.parametrize("day", [D(2026, 3, 17), D(2026, 4, 1), D(2026, 8, 1), D(2026, 11, 29)])
 def test_no_month_of_the_tracker_repeats_the_month_before(kit, day):
     from conftest import EXAMPLES
-    from generator.build import prepare
-    from generator.select import reader_context
+    from generator.commands.build import prepare
+    from generator.advice.select import reader_context
 
     for path in EXAMPLES:
         guide = prepare(path, kit, as_of=day)
@@ -325,7 +325,7 @@ def test_no_month_of_the_tracker_repeats_the_month_before(kit, day):
 def test_every_phase_of_the_plan_is_a_month_or_more_whatever_the_day(kit):
     """Phases follow one another with no gap, no overlap and none shorter than a month, for every Match a reader
     may aim at, on every first of the month for two years (the months before applications open run from 1 to 17)."""
-    from generator.plan import build_plan
+    from generator.advice.plan import build_plan
 
     seen = set()
     for months in range(24):

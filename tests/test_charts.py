@@ -24,11 +24,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.charts import CANVASES, NARROW, WIDE, Chart, cohort_charts, decision_chart, plan_chart, score_chart, time_chart
-from generator.diagnose import diagnose
-from generator.plan import Plan
-from generator.select import reader_context
-from generator.validate import load_profile
+from generator.advice.charts import CANVASES, NARROW, WIDE, Chart, cohort_charts, decision_chart, plan_chart, score_chart, time_chart
+from generator.advice.diagnose import diagnose
+from generator.advice.plan import Plan
+from generator.advice.select import reader_context
+from generator.loading.validate import load_profile
 
 from conftest import EXAMPLES, PROFILES, ROOT
 
@@ -297,7 +297,7 @@ DRAWN_JS = """() => Array.from(document.querySelectorAll('figure.chart'), figure
 def chart_pages(tmp_path_factory) -> list[Path]:
     """The pages holding a chart, in guides built through the command line (no PDF)."""
     root = tmp_path_factory.mktemp("charts")
-    run = [sys.executable, "-c", "from generator.cli import main; main()"]
+    run = [sys.executable, "-c", "from generator.commands.cli import main; main()"]
     for name, command in GUIDES.items():
         done = subprocess.run([*run, *command, "-o", str(root / name), "--no-pdf", "--as-of", "2026-04-01"],
                               cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)

@@ -17,10 +17,10 @@ import typing
 import pytest
 
 from conftest import AS_OF, BASE
-from generator.diagnose import diagnose
-from generator.profile import ApplicantType, Outcome, Profile
-from generator.select import select_content
-from generator.strict import _SCENARIOS, REMOVE, with_changes
+from generator.advice.diagnose import diagnose
+from generator.loading.profile import ApplicantType, Outcome, Profile
+from generator.advice.select import select_content
+from generator.advice.strict import _SCENARIOS, REMOVE, with_changes
 
 # Claims that need a fact, each with the profile fact that would allow it.
 NEEDS_A_ROLE = [

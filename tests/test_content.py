@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from conftest import AS_OF, EXAMPLES, ROOT
-from generator.build import Toolkit, prepare
-from generator.content import load_library
+from generator.commands.build import Toolkit, prepare
+from generator.loading.content import load_library
 from generator.errors import ContentError
-from generator.profile import ApplicantType, Outcome, Profile, RedFlag, Role
+from generator.loading.profile import ApplicantType, Outcome, Profile, RedFlag, Role
 from generator.resources import Resources
 from generator.templating import content_environment
 
@@ -111,7 +111,7 @@ def test_a_slot_needs_a_fallback(kit, content_copy):
 
 def test_content_error_through_the_cli_is_one_line(runner, content_copy, monkeypatch, kit):
     from generator import resources
-    from generator.cli import main
+    from generator.commands.cli import main
 
     path = first_section(content_copy)
     path.write_text(path.read_text().replace('when: "true"', "when: \"p.nme == 'x'\"", 1))
@@ -225,9 +225,9 @@ def test_an_unknown_chart_names_the_section(kit, content_copy):
 
 def test_the_part_cache_renders_exactly_what_a_whole_parse_does(kit, monkeypatch):
     """Sections are parsed part by part through a cache; the HTML must be what one whole parse gives."""
-    import generator.select
+    import generator.advice.select
     import generator.templating
-    from generator.build import prepare_generic
+    from generator.commands.build import prepare_generic
     from generator.templating import _check_urls
 
     def everyone():
@@ -247,7 +247,7 @@ def test_the_part_cache_renders_exactly_what_a_whole_parse_does(kit, monkeypatch
         headings = [(int(t.tag[1]), str(t.attrs["id"]), tokens[i + 1].content) for i, t in enumerate(tokens) if t.type == "heading_open" and t.attrs.get("id")]
         return md.renderer.render(tokens, md.options, {"charts": charts or {}}), headings
 
-    monkeypatch.setattr(generator.select, "render_markdown", whole)
+    monkeypatch.setattr(generator.advice.select, "render_markdown", whole)
     for cached in (first, cold, warm):
         for guide, expected in zip(cached, everyone()):
             assert [(s.id, s.html, s.headings) for s in guide.sections] == [(s.id, s.html, s.headings) for s in expected.sections]
@@ -264,7 +264,7 @@ def test_the_part_cache_renders_exactly_what_a_whole_parse_does(kit, monkeypatch
 )
 def test_a_broken_layout_template_names_file_and_line(runner, tmp_path, monkeypatch, template, change, message):
     from generator import resources
-    from generator.cli import main
+    from generator.commands.cli import main
 
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)
@@ -302,7 +302,7 @@ def test_content_read_by_libyaml_is_what_the_careful_reader_reads():
     """The project's own files take libyaml's fast path; data, positions and typed words must not change."""
     import yaml
 
-    from generator.yamlfile import _parse_fast, parse_yaml
+    from generator.loading.yamlfile import _parse_fast, parse_yaml
 
     assert yaml.__with_libyaml__, "PyYAML without libyaml: content loads eight times slower"
     files = _content_yaml()
@@ -327,7 +327,7 @@ def test_content_read_by_libyaml_is_what_the_careful_reader_reads():
 )
 def test_content_the_fast_reader_refuses_is_explained_by_the_careful_one(text, message):
     from generator.errors import InputError
-    from generator.yamlfile import parse_yaml
+    from generator.loading.yamlfile import parse_yaml
 
     with pytest.raises(InputError) as fast:
         parse_yaml("\n" + text, "data.yaml", what="data file", own=True)

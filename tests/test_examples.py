@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conftest import AS_OF, EXAMPLES, PROFILES
-from generator.cli import main
+from generator.commands.cli import main
 
 JSON_KEYS = {
     "id", "as_of", "outcome", "buckets", "primary", "decision", "decision_reasons", "target_specialty", "target_match",

@@ -11,8 +11,8 @@ from html import unescape
 import pypdf
 import pytest
 
-from generator.build import build, prepare, prepare_generic
-from generator.render_html import render_site
+from generator.commands.build import build, prepare, prepare_generic
+from generator.rendering.render_html import render_site
 
 from conftest import AS_OF, EXAMPLES, PROFILES
 
@@ -105,9 +105,9 @@ def test_an_international_graduate_is_asked_for_the_papers_the_profile_leaves_ou
 
 def test_a_later_month_of_the_plan_becomes_a_step_of_its_own(kit, write_profile):
     """The plan's first phase (the debrief) is the diagnosis, the call and the decision; a later phase's month is named."""
-    from generator.plan import build_plan
-    from generator.diagnose import diagnose
-    from generator.validate import load_profile
+    from generator.advice.plan import build_plan
+    from generator.advice.diagnose import diagnose
+    from generator.loading.validate import load_profile
 
     seen = set()
     for as_of in (dt.date(2026, 4, 1), dt.date(2026, 6, 1), dt.date(2026, 9, 1), dt.date(2027, 1, 15)):

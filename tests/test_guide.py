@@ -11,8 +11,8 @@ from html import unescape
 import pypdf
 import pytest
 
-from generator.build import build, prepare, prepare_generic
-from generator.select import select_content
+from generator.commands.build import build, prepare, prepare_generic
+from generator.advice.select import select_content
 
 from conftest import AS_OF, EXAMPLES, PROFILES
 
@@ -259,7 +259,7 @@ def test_program_list_and_letters_carry_the_readers_numbers(guides):
 
 
 def test_plan_tracker_months_follow_the_flagged_buckets(guides, kit):
-    from generator.select import reader_context
+    from generator.advice.select import reader_context
 
     phases = {p.id: p for p in kit.data.plan.phases}
     for name, months in (("jordan-rivera", 12), ("maya-patel", 24)):
@@ -284,7 +284,7 @@ def test_every_pivot_pair_in_the_data_has_its_own_statement_framing(kit, profile
     assert len(pairs) >= 15
     for dream, target in pairs:
         profile = profile_of({"dream_specialty": dream, "scores.exam_failures": 2, "application.backup_specialty": None, "preferences.open_to": []})
-        from generator.diagnose import diagnose
+        from generator.advice.diagnose import diagnose
 
         dx = dataclasses.replace(diagnose(profile, kit.data, as_of=AS_OF), decision="pivot", target_specialty=target)
         sections, _, _ = select_content(profile, dx, kit.data, kit.library, kit.md, as_of=AS_OF)

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from conftest import AS_OF
-from generator.cli import main
-from generator.questions import Questionnaire, load_questions
-from generator.validate import load_profile
+from generator.commands.cli import main
+from generator.loading.questions import Questionnaire, load_questions
+from generator.loading.validate import load_profile
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PROFILES, ROOT
-from generator.cli import main
+from generator.commands.cli import main
 
 JORDAN = PROFILES / "jordan-rivera.yaml"
 
@@ -115,7 +115,7 @@ def test_a_real_file_size_limit_gives_one_line_and_writes_nothing(tmp_path):
 
     out = tmp_path / "out"
     result = subprocess.run(
-        [sys.executable, "-m", "generator.cli", "build", str(JORDAN), "-o", str(out)],
+        [sys.executable, "-m", "generator.commands.cli", "build", str(JORDAN), "-o", str(out)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -130,7 +130,7 @@ def test_a_real_file_size_limit_gives_one_line_and_writes_nothing(tmp_path):
 
 
 def test_a_batch_student_whose_write_fails_is_reported_and_the_rest_are_built(runner, monkeypatch, tmp_path):
-    from generator import build as build_module
+    from generator.commands import build as build_module
 
     profiles = tmp_path / "profiles"
     profiles.mkdir()

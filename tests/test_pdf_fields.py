@@ -18,8 +18,8 @@ import pytest
 from fontTools.ttLib import TTFont
 from pypdf.generic import ContentStream
 
-from generator.build import prepare
-from generator.pdf_forms import INSET
+from generator.commands.build import prepare
+from generator.rendering.pdf_forms import INSET
 
 from conftest import AS_OF, EXAMPLES, PROFILES, ROOT
 

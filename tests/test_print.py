@@ -12,7 +12,7 @@ import re
 import pypdf
 import pytest
 
-from generator.build import build, build_generic, prepare
+from generator.commands.build import build, build_generic, prepare
 
 from conftest import AS_OF, PROFILES
 

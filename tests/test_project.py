@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
+from generator.commands.cli import main
 from generator.errors import InputError
-from generator.project import BACKGROUNDS, Brand, contrast, derive_dark, load_project
+from generator.loading.project import BACKGROUNDS, Brand, contrast, derive_dark, load_project
 
 SVG = '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10"/></svg>\n'
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(32)
@@ -272,8 +272,8 @@ def test_extends_merges_mappings_and_replaces_values(chain):
 
 def test_lists_replace_too(tmp_path):
     # No field of the model holds a list yet, so the merge itself is shown on plain data.
-    from generator.project import _overlay, _Source
-    from generator.yamlfile import Document
+    from generator.loading.project import _overlay, _Source
+    from generator.loading.yamlfile import Document
 
     merged: dict = {}
     origins: dict = {}

@@ -14,7 +14,7 @@ everything would fail on its first field and the test would prove little.
 The runs are reproducible: a fixed seed (`derandomize`) and no example database. The budget is
 1,000 documents for the first property, 500 valid profiles for the second, and 5 of those built
 with their workbook too.
-Builds run in process through the real command (`generator.cli.main` with click's runner), with
+Builds run in process through the real command (`generator.commands.cli.main` with click's runner), with
 one toolkit loaded for the module instead of one per build; everything after `Toolkit.load()` is
 the path a user's command takes.
 """
@@ -40,11 +40,11 @@ from hypothesis import strategies as st
 from markupsafe import escape
 
 from conftest import BASE, EXAMPLES
-from generator.build import Toolkit, prepare
-from generator.cli import main
-from generator.data import load_reference_data
+from generator.commands.build import Toolkit, prepare
+from generator.commands.cli import main
+from generator.loading.data import load_reference_data
 from generator.models import Guide
-from generator.profile import (
+from generator.loading.profile import (
     OUTCOMES_WITH_POSITION,
     ApplicantType,
     Application,
@@ -65,7 +65,7 @@ from generator.profile import (
     Visa,
 )
 from generator.resources import Resources
-from generator.validate import load_profile
+from generator.loading.validate import load_profile
 
 # -- settings ---------------------------------------------------------------------------------------
 

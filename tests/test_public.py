@@ -14,8 +14,8 @@ import pypdf
 import pytest
 import yaml
 
-from generator.build import Toolkit, build_generic
-from generator.cli import main
+from generator.commands.build import Toolkit, build_generic
+from generator.commands.cli import main
 from generator.errors import StrictError
 
 from conftest import AS_OF, EXAMPLES, ROOT
@@ -65,7 +65,7 @@ def test_without_a_site_url_there_is_no_sitemap(tmp_path, kit):
 
 
 def test_public_pages_may_be_indexed_and_personal_ones_may_not(public, tmp_path, kit):
-    from generator.build import build
+    from generator.commands.build import build
 
     for page in pages_of(public):
         assert "noindex" not in page.read_text(), page.name
@@ -85,14 +85,14 @@ def test_every_internal_link_is_relative(public):
 
 
 def test_the_public_edition_reads_no_profile(tmp_path, kit, monkeypatch):
-    import generator.validate
-    import generator.yamlfile
+    import generator.loading.validate
+    import generator.loading.yamlfile
 
     def refuse(*args, **kwargs):
         raise AssertionError("the public edition read a profile")
 
-    monkeypatch.setattr(generator.validate, "load_profile", refuse)
-    monkeypatch.setattr(generator.validate, "read_yaml", refuse)
+    monkeypatch.setattr(generator.loading.validate, "load_profile", refuse)
+    monkeypatch.setattr(generator.loading.validate, "read_yaml", refuse)
     folder = build_generic(tmp_path / "site", kit, pdf=False, as_of=AS_OF)
     assert (folder / "index.html").is_file()
 
@@ -137,7 +137,7 @@ def test_search_index_holds_every_section(public, kit):
 
 
 def _kit_with(tmp_path: Path, change) -> Toolkit:
-    from generator.content import load_library
+    from generator.loading.content import load_library
     from generator.templating import content_environment
 
     content = tmp_path / "content"

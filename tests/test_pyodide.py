@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from generator.browser import load_trimming
-from generator.build import build
+from generator.commands.browser import load_trimming
+from generator.commands.build import build
 from generator.errors import InputError
-from generator.questions import load_questions
-from generator.questions import profile_yaml as questions_yaml
-from generator.validate import load_profile
+from generator.loading.questions import load_questions
+from generator.loading.questions import profile_yaml as questions_yaml
+from generator.loading.validate import load_profile
 from tests.conftest import EXAMPLES, ROOT
 
 AS_OF = "2026-11-29"
@@ -99,13 +99,13 @@ def test_a_bad_profile_gives_the_command_lines_located_problems(site_build, kit,
 
 
 def test_python_zip_holds_pure_python_only_and_the_same_bytes_each_time(browser_build_files, kit):
-    from generator.browser import browser_build
+    from generator.commands.browser import browser_build
     from tests.conftest import BROWSER_FILES
 
     archive = zipfile.ZipFile(io.BytesIO(browser_build_files["build/python.zip"]))
     names = archive.namelist()
     assert not [n for n in names if n.endswith((".so", ".c", ".pyd"))]
-    for package in ("yaml/__init__.py", "markupsafe/__init__.py", "jinja2/__init__.py", "pydantic/__init__.py", "generator/web.py"):
+    for package in ("yaml/__init__.py", "markupsafe/__init__.py", "jinja2/__init__.py", "pydantic/__init__.py", "generator/commands/web.py"):
         assert package in names
     assert "generator/_resources/content/questions.yaml" in names or "generator/_resources/content/first-steps.yaml" in names
     assert not [n for n in names if n.startswith("generator/_resources/profiles")], "no profile travels to the browser"

@@ -16,10 +16,10 @@ from pydantic import BaseModel
 
 from conftest import AS_OF, EXAMPLES
 from generator.errors import ContentError, InputError
-from generator.profile import OUTCOMES_WITH_POSITION, Profile
-from generator.questions import UNKNOWN, Questionnaire, load_questions, profile_yaml
+from generator.loading.profile import OUTCOMES_WITH_POSITION, Profile
+from generator.loading.questions import UNKNOWN, Questionnaire, load_questions, profile_yaml
 from generator.resources import Resources
-from generator.validate import load_profile, load_profile_text
+from generator.loading.validate import load_profile, load_profile_text
 
 QUESTIONS = Resources.default().content / "questions.yaml"
 
@@ -44,7 +44,7 @@ def _optional_core(annotation: Any) -> Any:
 
 def leaf_fields(model: type[BaseModel] = Profile, prefix: str = "") -> dict[str, tuple[Any, bool]]:
     """Every field that takes a value, by dotted path -> (its type, whether it is required); worked
-    out here from the model itself, not from generator.questions."""
+    out here from the model itself, not from generator.loading.questions."""
     found = {}
     for name, info in model.model_fields.items():
         core = _optional_core(info.annotation)

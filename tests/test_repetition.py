@@ -47,8 +47,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from generator.build import prepare, prepare_generic
-from generator.render_html import render_site
+from generator.commands.build import prepare, prepare_generic
+from generator.rendering.render_html import render_site
 
 from conftest import AS_OF, EXAMPLES
 

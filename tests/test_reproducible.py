@@ -15,7 +15,7 @@ import pypdf
 from fontTools.misc.timeTools import timestampSinceEpoch
 from fontTools.ttLib import TTFont
 
-from generator.build import prepare
+from generator.commands.build import prepare
 
 from conftest import AS_OF, PROFILES
 

@@ -221,7 +221,7 @@ def test_a_second_bucket_is_primary_when_heavy_enough(diagnosis_of, rules):
 @pytest.mark.parametrize("narrow_weight_offset", [-1, 0, 1])
 def test_second_primary_ratio_threshold(kit, profile_of, narrow_weight_offset):
     """Move a weight around the ratio: below it one primary bucket, at or above it two."""
-    from generator.diagnose import diagnose
+    from generator.advice.diagnose import diagnose
 
     rules = kit.data.rules
     heavy = rules.weights["professionalism"]
@@ -451,7 +451,7 @@ def test_a_visa_in_the_img_part_is_a_red_flag_to_counterbalance(diagnosis_of):
 
 def test_the_img_part_is_refused_for_a_us_graduate(write_profile, kit):
     from generator.errors import InputError
-    from generator.validate import load_profile
+    from generator.loading.validate import load_profile
 
     with pytest.raises(InputError) as caught:
         load_profile(write_profile({"img": {"visa": "j1"}}), kit.data)
@@ -460,7 +460,7 @@ def test_the_img_part_is_refused_for_a_us_graduate(write_profile, kit):
 
 def test_failed_exams_name_the_exams_and_must_match_the_count(diagnosis_of, write_profile, kit):
     from generator.errors import InputError
-    from generator.validate import load_profile
+    from generator.loading.validate import load_profile
 
     dx = diagnosis_of({"scores.exam_failures": REMOVE, "scores.failed_exams": ["step1", "step1", "step2_ck"]})
     assert "3 failed exam attempts on the record (Step 1 twice and Step 2 CK)" in dx.buckets["red_flags"].reasons
@@ -563,7 +563,7 @@ def test_keep_words_take_the_playbooks_shorthand(profile_of, word, key):
 
 def test_an_unknown_keep_word_lists_the_whole_vocabulary_and_suggests(write_profile, kit):
     from generator.errors import InputError
-    from generator.validate import load_profile
+    from generator.loading.validate import load_profile
 
     with pytest.raises(InputError) as caught:
         load_profile(write_profile({"preferences.keep": ["technologie"]}), kit.data)
@@ -589,7 +589,7 @@ def _codes(dx) -> list[str]:
 @pytest.mark.parametrize("offset, offered", [(-0.1, True), (0.0, True), (0.1, False)])
 def test_img_share_margin_threshold(kit, offset, offered):
     """A field whose IMG share is more than the margin below the dream's is harder to enter; at the margin it is not."""
-    from generator.diagnose import _harder_for_img
+    from generator.advice.diagnose import _harder_for_img
 
     margin = kit.data.rules.pivot_ranking.img_share_margin
     dream = kit.data.catalog["pediatrics"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
+from generator.commands.cli import main
 
 FOUR_MISTAKES = """\
 name: Jordan Rivera
@@ -166,7 +166,7 @@ def test_a_python_tag_is_never_constructed(runner, tmp_path):
 
 
 def test_id_defaults_to_the_file_stem(runner, write_profile, kit):
-    from generator.validate import load_profile
+    from generator.loading.validate import load_profile
 
     path = write_profile({}, name="Some Student 2026.yaml")
     assert load_profile(path, kit.data).id == "some-student-2026"

@@ -13,9 +13,9 @@ import pypdf
 import pytest
 from click.testing import CliRunner
 
-from generator.build import build, build_generic, prepare, prepare_generic
-from generator.cli import main
-from generator.render_html import render_site
+from generator.commands.build import build, build_generic, prepare, prepare_generic
+from generator.commands.cli import main
+from generator.rendering.render_html import render_site
 
 from conftest import AS_OF, EXAMPLES, PROFILES
 

@@ -13,7 +13,7 @@ import socket
 import pypdf
 import pytest
 
-from generator.build import Toolkit, build, prepare, prepare_generic
+from generator.commands.build import Toolkit, build, prepare, prepare_generic
 from generator.errors import BuildError
 
 from conftest import AS_OF, PROFILES, ROOT
@@ -212,7 +212,7 @@ def no_network(monkeypatch):
 
 @pytest.mark.parametrize("url", URLS)
 def test_a_content_image_outside_the_project_is_refused_where_it_is_written(kit, tmp_path, no_network, url):
-    from generator.content import load_library
+    from generator.loading.content import load_library
     from generator.errors import ContentError
     from generator.templating import content_environment
 

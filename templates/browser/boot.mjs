@@ -33,7 +33,7 @@ export async function boot(loadPyodide, base, read) {
     await pyodide.loadPackage(base + wheel, { messageCallback: () => {} });
   }
   lap("load pydantic-core");
-  const web = pyodide.pyimport("generator.web");
+  const web = pyodide.pyimport("generator.commands.web");
   lap("import the generator");
   const session = web.Session();
   lap("load content and data");

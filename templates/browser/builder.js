@@ -149,7 +149,7 @@
 
   function same(a, b) { return JSON.stringify(a) === JSON.stringify(b); }
 
-  /* A question's `when`, as generator/questions.py reads it: every condition must hold; an answer to a
+  /* A question's `when`, as generator/loading/questions.py reads it: every condition must hold; an answer to a
    * question not asked counts as none; {not: [...]} holds while the field is unanswered. */
   function holds(condition) {
     return Object.keys(condition).every(function (field) {

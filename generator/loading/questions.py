@@ -5,7 +5,7 @@ Answers are typed values (text, whole numbers, true/false, lists) keyed by dotte
 as `{"scores.step2_ck": 238}`. A question answered "I don't know" has no key (or the value
 `UNKNOWN`), and its field is left out of the profile: an unknown never counts against the reader.
 
-Every answer is checked by the very validation a profile file gets (`generator.validate`), on the
+Every answer is checked by the very validation a profile file gets (`generator.loading.validate`), on the
 profile the answers would write, so a front end shows the same words `guidebook validate` prints.
 The file itself is checked against the profile model when it is loaded: a field without a
 question, a question about no field, or an allowed value without a label is a `ContentError`.
@@ -27,13 +27,13 @@ from typing import Annotated, Any, Callable, Iterator, Literal, Mapping, Protoco
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, StringConstraints
 
-from generator.data import ReferenceData, load_reference_data
+from generator.loading.data import ReferenceData, load_reference_data
 from generator.errors import BuildError, ContentError, InputError, Problem, field_path
-from generator.profile import KeepKey, Profile, SpecialtyKey, slug
+from generator.loading.profile import KeepKey, Profile, SpecialtyKey, slug
 from generator.resources import Resources
-from generator.schema import _field, _unwrap, check, normalise, suggest
-from generator.validate import load_profile_text
-from generator.yamlfile import Document, read_yaml
+from generator.loading.schema import _field, _unwrap, check, normalise, suggest
+from generator.loading.validate import load_profile_text
+from generator.loading.yamlfile import Document, read_yaml
 
 
 class _Unknown:

@@ -29,13 +29,13 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from generator import __version__
-from generator.build import Toolkit, build, recover_leftovers
-from generator.data import ReferenceData
-from generator.diagnose import diagnose
+from generator.commands.build import Toolkit, build, recover_leftovers
+from generator.loading.data import ReferenceData
+from generator.advice.diagnose import diagnose
 from generator.errors import BuildError, GuidebookError, InputError
-from generator.render_html import render_cohort
+from generator.rendering.render_html import render_cohort
 from generator.resources import Resources
-from generator.validate import load_profile
+from generator.loading.validate import load_profile
 
 log = logging.getLogger(__name__)
 

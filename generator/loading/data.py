@@ -17,8 +17,8 @@ from pydantic_core import PydanticCustomError
 
 from generator.dates import Calendar, CalendarFile
 from generator.errors import InputError, Problem, field_path
-from generator.schema import check, normalise, suggest
-from generator.yamlfile import Document, read_yaml
+from generator.loading.schema import check, normalise, suggest
+from generator.loading.yamlfile import Document, read_yaml
 
 log = logging.getLogger(__name__)
 
@@ -391,7 +391,7 @@ class _LabelsFile(_Data):
 
 class PlanPhase(_Data):
     id: Literal["debrief", "repair", "visibility", "prepare", "apply", "rank"]
-    """Where the phase falls is set by generator/plan.py from the calendar, by this id."""
+    """Where the phase falls is set by generator/advice/plan.py from the calendar, by this id."""
     title: str
     focus: str
     steps: list[str] = []

@@ -11,13 +11,13 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from generator import charts as drawing
-from generator.content import Condition, Library, SectionSource, StepSource, WorksheetSource
-from generator.data import ReferenceData
+from generator.advice import charts as drawing
+from generator.loading.content import Condition, Library, SectionSource, StepSource, WorksheetSource
+from generator.loading.data import ReferenceData
 from generator.errors import ContentError
 from generator.models import Cell, Column, Diagnosis, FirstStep, Section, TableRow, Worksheet, WorksheetField, compare_keeps
-from generator.plan import build_plan
-from generator.profile import Profile
+from generator.advice.plan import build_plan
+from generator.loading.profile import Profile
 from generator.templating import MarkdownText, UnsafeURL, md_escape, render_inline, render_markdown
 
 log = logging.getLogger(__name__)

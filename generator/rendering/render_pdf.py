@@ -2,7 +2,7 @@
 
 The renderer is closed to the outside: it loads only files under the project's templates folder.
 Any other URL (the network, another file on the disk) stops the build with a clear message.
-WeasyPrint's PDF then has its form fields finished (generator/pdf_forms.py), and the same guide
+WeasyPrint's PDF then has its form fields finished (generator/rendering/pdf_forms.py), and the same guide
 always gives the same bytes, whenever and wherever it is built.
 """
 
@@ -20,13 +20,13 @@ from urllib.request import url2pathname
 import jinja2
 
 from generator.errors import BuildError
-from generator import paginate
+from generator.rendering import paginate
 from generator.cache import cache_folder, code_stamp
-from generator.paginate import Fixes, survey
+from generator.rendering.paginate import Fixes, survey
 from generator.models import Guide
-from generator.pdf_forms import INSET, FormFont, finish_forms, wrap
+from generator.rendering.pdf_forms import INSET, FormFont, finish_forms, wrap
 from generator.templating import render_page
-from generator.view import guide_view
+from generator.rendering.view import guide_view
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class WorkbookRenderer:
         return self._paper[paper]
 
     def layout(self, html: str, paper: str = "letter"):
-        """The laid-out workbook: laid out once, looked at page by page (generator/paginate.py), and laid out
+        """The laid-out workbook: laid out once, looked at page by page (generator/rendering/paginate.py), and laid out
         again with what that look fixes, at most `LAYOUTS` times in all. The fixes are kept in the build's
         cache under a digest of the workbook's HTML, so the same workbook built again is laid out once."""
         key = hashlib.sha256(f"{paper}\n{LAYOUT_STAMP}\n{self._css_text}\n{html}".encode("utf-8")).hexdigest()

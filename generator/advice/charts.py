@@ -24,10 +24,10 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from generator.data import ReferenceData, Specialty
+from generator.loading.data import ReferenceData, Specialty
 from generator.models import Diagnosis
-from generator.plan import Plan
-from generator.profile import Profile
+from generator.advice.plan import Plan
+from generator.loading.profile import Profile
 
 ACCENT = "#2b6cb0"
 READER = "#b8501c"

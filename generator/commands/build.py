@@ -17,17 +17,17 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from generator.content import Library, load_library
-from generator.data import ReferenceData, load_reference_data
-from generator.diagnose import diagnose
+from generator.loading.content import Library, load_library
+from generator.loading.data import ReferenceData, load_reference_data
+from generator.advice.diagnose import diagnose
 from generator.errors import BuildError, StrictError
 from generator.models import Diagnosis, Guide
-from generator.render_html import render_site
+from generator.rendering.render_html import render_site
 from generator.resources import Resources
-from generator.select import select_content
+from generator.advice.select import select_content
 from generator.templating import content_environment, markdown_renderer, page_environment
-from generator.validate import load_profile, load_profile_text
-from generator.yamlfile import parsed_cache
+from generator.loading.validate import load_profile, load_profile_text
+from generator.loading.yamlfile import parsed_cache
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class Toolkit:
     def workbook(self):
         """The PDF renderer (WeasyPrint is imported on first use)."""
         if self._workbook is None:
-            from generator.render_pdf import WorkbookRenderer
+            from generator.rendering.render_pdf import WorkbookRenderer
 
             self._workbook = WorkbookRenderer(self.pages, self.resources.templates)
         return self._workbook
@@ -106,7 +106,7 @@ def _guide(kit: Toolkit, profile, dx: Diagnosis | None, built_for: str, as_of: d
 
 def strict_check(files: dict[str, bytes], kit: Toolkit) -> None:
     """Raise `StrictError` for a broken internal link or anchor, or content no reader can get."""
-    from generator.strict import broken_links, unreachable
+    from generator.advice.strict import broken_links, unreachable
 
     kit.library.compile_all()  # every template's syntax, not only the ones this guide used
     problems = broken_links(files) + unreachable(kit.data, kit.library)
@@ -173,8 +173,8 @@ def build_generic(
         site_url += "/"
     builder = None
     if extra:
-        from generator.browser import download_size
-        from generator.questions import load_questions
+        from generator.commands.browser import download_size
+        from generator.loading.questions import load_questions
 
         megabytes = download_size(extra) / 1e6
         builder = {**load_questions(kit.resources, kit.data).to_json(as_of), "download": f"{megabytes:.1f} MB"}

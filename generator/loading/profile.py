@@ -2,7 +2,7 @@
 
 Every optional field may be left out; a left-out field means "unknown", and the diagnosis never
 counts an unknown as a weakness. Specialty names and the `keep` vocabulary are checked against the
-data files, which the caller passes in the validation context (see `generator.validate`).
+data files, which the caller passes in the validation context (see `generator.loading.validate`).
 """
 
 from __future__ import annotations

@@ -19,11 +19,11 @@ from pathlib import PurePosixPath
 from typing import Any, Iterator
 from urllib.parse import unquote, urlsplit
 
-from generator.content import Library
-from generator.data import ReferenceData
-from generator.diagnose import diagnose
-from generator.profile import ApplicantType, Geography, Outcome, Profile, Risk, Role
-from generator.select import FIRST_STEPS, evaluate, reader_context
+from generator.loading.content import Library
+from generator.loading.data import ReferenceData
+from generator.advice.diagnose import diagnose
+from generator.loading.profile import ApplicantType, Geography, Outcome, Profile, Risk, Role
+from generator.advice.select import FIRST_STEPS, evaluate, reader_context
 
 # -- links ------------------------------------------------------------------------------------------
 

@@ -6,12 +6,12 @@ import datetime as dt
 import logging
 from pathlib import Path
 
-from generator.data import ReferenceData
+from generator.loading.data import ReferenceData
 from generator.errors import InputError, Problem, field_path
 from generator.dates import long_date, weekday_date
-from generator.profile import OUTCOMES_WITH_POSITION, OUTCOMES_UNPLACED, Profile, slug
-from generator.schema import check
-from generator.yamlfile import Document, parse_yaml, read_yaml
+from generator.loading.profile import OUTCOMES_WITH_POSITION, OUTCOMES_UNPLACED, Profile, slug
+from generator.loading.schema import check
+from generator.loading.yamlfile import Document, parse_yaml, read_yaml
 
 log = logging.getLogger(__name__)
 

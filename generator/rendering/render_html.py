@@ -14,7 +14,7 @@ import jinja2
 
 from generator.models import Guide
 from generator.templating import render_page
-from generator.view import guide_view
+from generator.rendering.view import guide_view
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ def _render(env: jinja2.Environment, name: str, common: dict, **extra) -> bytes:
 def render_cohort(rows: list[dict[str, str]], env: jinja2.Environment, labels: dict[str, Any], date: str) -> str:
     """The advisor's cohort page: the decision split, bucket frequency and one row per student, in words
     (the CSV beside it keeps the codes, for spreadsheets)."""
-    from generator.charts import cohort_charts
+    from generator.advice.charts import cohort_charts
     from generator.models import BUCKETS
 
     buckets = {b: sum(1 for r in rows if b in r["flagged"].split()) for b in BUCKETS}

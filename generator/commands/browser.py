@@ -141,7 +141,7 @@ def fetch(folder: Path, pins: list[Pin], *, urlopen: Callable | None = None, tim
 
 
 def _zip(entries: dict[str, bytes]) -> bytes:
-    from generator.web import zip_files  # the same deterministic zip the reader downloads
+    from generator.commands.web import zip_files  # the same deterministic zip the reader downloads
 
     return zip_files(entries)
 
@@ -187,7 +187,7 @@ def _tree(folder: Path, prefix: str, *, python_only: bool = False) -> dict[str, 
 
 def browser_build(folder: Path, resources) -> dict[str, bytes]:
     """The browser build's files for the site, from FOLDER and this generator's own code and resources."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]
     pins, trimming = load_pins(resources.browser_pins), load_trimming(resources.browser_pins)
     files = assemble(folder, pins, package, resources.content, resources.templates, parsed_yaml(resources), trimming)
     note = compile_stdlib(files, resources.templates)
@@ -232,8 +232,8 @@ def parsed_yaml(resources) -> dict[str, bytes]:
 
     Shipped in python.zip, it spares the reader's browser the parse (pure-Python PyYAML there: about a
     second); entries are found by the SHA-256 of each file's text, so a changed file is parsed again."""
-    from generator.build import Toolkit
-    from generator.yamlfile import parsed_cache
+    from generator.commands.build import Toolkit
+    from generator.loading.yamlfile import parsed_cache
 
     with tempfile.TemporaryDirectory() as scratch:
         with parsed_cache(Path(scratch)):

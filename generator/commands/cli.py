@@ -93,14 +93,14 @@ def generic(
     output: Path, site_url: str | None, no_pdf: bool, browser: bool, browser_files: Path, paper: str, strict: bool, as_of: dt.date
 ) -> None:
     """Build the public edition (every section, no profile) into OUTPUT."""
-    from generator.build import Toolkit, build_generic
+    from generator.commands.build import Toolkit, build_generic
 
     if site_url and not re.match(r"^https?://[^\s/]+(/\S*)?$", site_url):
         raise click.BadParameter(f"{site_url!r} is not an http or https address", param_hint="--site-url")
     kit = Toolkit.load()
     extra = None
     if browser:
-        from generator.browser import BrowserFilesError, browser_build
+        from generator.commands.browser import BrowserFilesError, browser_build
 
         try:
             extra = browser_build(browser_files, kit.resources)
@@ -122,7 +122,7 @@ def generic(
 @as_of_option
 def build(profile: Path | None, output: Path, no_pdf: bool, paper: str, strict: bool, as_of: dt.date) -> None:
     """Build the guide for PROFILE (default: the bundled example profile) into OUTPUT/<id>/."""
-    from generator.build import Toolkit, build as build_guide
+    from generator.commands.build import Toolkit, build as build_guide
 
     kit = Toolkit.load()
     path = profile or kit.resources.example_profile
@@ -139,7 +139,7 @@ def build(profile: Path | None, output: Path, no_pdf: bool, paper: str, strict: 
 @as_of_option
 def diagnose(profile: Path, as_json: bool, as_of: dt.date) -> None:
     """Print the diagnosis of PROFILE: buckets, decision, target, program count, the Match to aim at."""
-    from generator.build import Toolkit, prepare
+    from generator.commands.build import Toolkit, prepare
 
     guide = prepare(profile, Toolkit.load(), str(profile), as_of=as_of)
     dx = guide.diagnosis
@@ -154,8 +154,8 @@ def diagnose(profile: Path, as_json: bool, as_of: dt.date) -> None:
 @click.argument("profiles", nargs=-1, required=True, type=PROFILE)
 def validate(profiles: tuple[Path, ...]) -> None:
     """Check PROFILES without building anything."""
-    from generator.build import Toolkit
-    from generator.validate import load_profile
+    from generator.commands.build import Toolkit
+    from generator.loading.validate import load_profile
 
     kit = Toolkit.load()
     problems = []
@@ -248,7 +248,7 @@ def new(file: Path | None, as_of: dt.date) -> None:
     """Ask the profile's questions and write the answers to FILE (default: profiles/private/<id>.yaml)."""
     import shlex
 
-    from generator.questions import INTRO, default_file, interview, load_questions, profile_yaml, save
+    from generator.loading.questions import INTRO, default_file, interview, load_questions, profile_yaml, save
 
     questionnaire = load_questions()
     try:
@@ -285,8 +285,8 @@ def batch(
     import os
     import time
 
-    from generator import batch as cohort
-    from generator.build import Toolkit
+    from generator.commands import batch as cohort
+    from generator.commands.build import Toolkit
 
     start = time.perf_counter()
     paths = cohort.collect(sources)
@@ -330,8 +330,8 @@ def batch(
 @click.option("-o", "--output", default=None, type=click.Path(file_okay=False, path_type=Path), help="Where to write the merged cohort page (default: the first FOLDER).")
 def cohort_command(folders: tuple[Path, ...], output: Path | None) -> None:
     """Merge the cohort tables of batch outputs (for example one per shard) into one cohort page."""
-    from generator import batch as cohort
-    from generator.build import Toolkit
+    from generator.commands import batch as cohort
+    from generator.commands.build import Toolkit
     from generator.dates import default_as_of
     from generator.errors import BuildError
 
@@ -350,7 +350,7 @@ def fetch_browser(folder: Path) -> None:
     """Download what the browser build needs (Pyodide and the pinned wheels) into DIR, checking every hash.
 
     The only command that uses the network. `guidebook generic --browser` then copies from DIR."""
-    from generator.browser import fetch, load_pins
+    from generator.commands.browser import fetch, load_pins
     from generator.resources import Resources
 
     pins = load_pins(Resources.default().browser_pins)
@@ -365,9 +365,9 @@ def fetch_browser(folder: Path) -> None:
 def schema(project: bool) -> None:
     """Print the profile's JSON Schema (for editor completion and checks)."""
     if project:
-        from generator.project import Project as Model
+        from generator.loading.project import Project as Model
     else:
-        from generator.profile import Profile as Model
+        from generator.loading.profile import Profile as Model
 
     click.echo(json.dumps(Model.model_json_schema(), indent=2))
 
@@ -377,7 +377,7 @@ def schema(project: bool) -> None:
               help="The project file (default: guidebook.yml in the working folder).")
 def config(config_file: Path | None) -> None:
     """Print the project file's effective settings, each with the file and line it came from."""
-    from generator.project import PROJECT_FILE, load_project
+    from generator.loading.project import PROJECT_FILE, load_project
 
     loaded = load_project(config_file, Path.cwd())
     if loaded is None:

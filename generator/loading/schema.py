@@ -16,7 +16,7 @@ from typing import Any, Iterable, Literal, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from generator.errors import Problem, field_path
-from generator.yamlfile import Document
+from generator.loading.yamlfile import Document
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -41,7 +41,7 @@ def check(doc: Document, model: type[M], context: dict[str, Any] | None = None) 
     try:
         return model.model_validate(doc.data, context=context), []
     except ValidationError as exc:
-        problems = [_problem(doc, model, error) for error in exc.errors(include_url=False)]
+        problems = [model_problem(doc, model, error) for error in exc.errors(include_url=False)]
         return None, sorted(problems, key=lambda p: (p.line, p.column))
 
 
@@ -78,7 +78,7 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[1:2].islower() or len(text) == 1 else text
 
 
-def _clean_loc(loc: tuple, data: Any) -> tuple[str | int, ...]:
+def clean_loc(loc: tuple, data: Any) -> tuple[str | int, ...]:
     """Pydantic adds validator and union-member names to locations; keep only fields and indexes.
 
     The location is walked through the data itself, so that a key the person wrote is kept whatever
@@ -183,8 +183,9 @@ def _all_fields(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> dict[st
     return found
 
 
-def _problem(doc: Document, model: type[BaseModel], error: dict[str, Any]) -> Problem:
-    loc = _clean_loc(error["loc"], doc.data)
+def model_problem(doc: Document, model: type[BaseModel], error: dict[str, Any]) -> Problem:
+    """One located problem from one of pydantic's errors of MODEL, in the words of `shown`."""
+    loc = clean_loc(error["loc"], doc.data)
     kind = error["type"]
     ctx = error.get("ctx") or {}
     value = error.get("input")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from generator.data import PlanFile
+from generator.loading.data import PlanFile
 from generator.dates import Calendar, Dated, MatchYear, long_date, months_between
 from generator.models import Diagnosis
 

@@ -14,10 +14,10 @@ import datetime as dt
 import logging
 import math
 
-from generator.data import ReferenceData, Specialty
+from generator.loading.data import ReferenceData, Specialty
 from generator.dates import Calendar, long_date, month_name, months_between
 from generator.models import BUCKETS, Applications, Bucket, Cycle, Diagnosis, Holding, PivotOption
-from generator.profile import Profile
+from generator.loading.profile import Profile
 
 log = logging.getLogger(__name__)
 

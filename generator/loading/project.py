@@ -24,8 +24,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Str
 from pydantic_core import PydanticCustomError
 
 from generator.errors import InputError, Problem, field_path
-from generator.schema import _clean_loc, _problem, shown
-from generator.yamlfile import MAX_BYTES, Document, read_yaml
+from generator.loading.schema import clean_loc, model_problem, shown
+from generator.loading.yamlfile import MAX_BYTES, Document, read_yaml
 
 PROJECT_FILE = "guidebook.yml"
 """The name looked for in the working folder when no project file is named."""
@@ -101,7 +101,7 @@ def derive_dark(colour: str) -> str:
 
 
 def _refusal(kind: str, value: Any, problem: str, expected: str, suggestion: str | None = None) -> PydanticCustomError:
-    """An error that `generator.schema` prints as "VALUE PROBLEM (expected EXPECTED)"."""
+    """An error that `generator.loading.schema` prints as "VALUE PROBLEM (expected EXPECTED)"."""
     context = {"given": value, "problem": problem, "expected": expected}
     if suggestion:
         context["suggestion"] = suggestion
@@ -449,9 +449,9 @@ def load_project(path: Path | None, cwd: Path) -> LoadedProject | None:
         project = Project.model_validate(merged, context=context)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
-            loc = _clean_loc(error["loc"], merged)
+            loc = clean_loc(error["loc"], merged)
             source = next((origins[loc[:n]] for n in range(len(loc), 0, -1) if loc[:n] in origins), chain[0])
-            problems.append(_problem(source.doc, Project, error))
+            problems.append(model_problem(source.doc, Project, error))
     if problems:
         raise InputError(sorted(dict.fromkeys(problems), key=lambda p: (p.file != display, p.file, p.line, p.column)))
     assert project is not None

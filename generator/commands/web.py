@@ -18,7 +18,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from generator.build import Toolkit, _render, prepare_text
+from generator.commands.build import Toolkit, _render, prepare_text
 from generator.errors import InputError
 
 
@@ -26,7 +26,7 @@ def _use_shipped_cache() -> None:
     """Build with a cache folder of our own (private, as `cache.cache_folder` requires), primed with the
     parsed YAML that `browser.assemble` shipped, so the content's data is not parsed again here."""
     folder = Path(tempfile.mkdtemp(prefix="guidebook-cache-"))
-    shipped = Path(__file__).resolve().parent / "_resources" / "cache"
+    shipped = Path(__file__).resolve().parents[1] / "_resources" / "cache"
     for entry in shipped.glob("*.pickle"):
         shutil.copyfile(entry, folder / entry.name)
     os.environ["GUIDEBOOK_CACHE_DIR"] = str(folder)
@@ -62,7 +62,7 @@ class Session:
     def _questionnaire(self):
         """The profile's questions, loaded on first use (the form's answers and the warm-up need them)."""
         if self._questions is None:
-            from generator.questions import load_questions
+            from generator.loading.questions import load_questions
 
             self._questions = load_questions(self.kit.resources, self.kit.data)
         return self._questions
@@ -72,8 +72,8 @@ class Session:
 
         The answers become the profile file `guidebook new` would write, and that file is built as
         `build` reads it; the result also carries it as "profile", for the reader to download."""
-        from generator.profile import slug
-        from generator.questions import profile_yaml
+        from generator.loading.profile import slug
+        from generator.loading.questions import profile_yaml
 
         answers = json.loads(answers_json)
         text = profile_yaml(answers, self._questionnaire())
@@ -92,7 +92,7 @@ class Session:
 
     def warm_up(self, as_of: str) -> None:
         """Build WARM_UP's guide for AS_OF and throw it away (nothing is kept but compiled code)."""
-        from generator.questions import profile_yaml
+        from generator.loading.questions import profile_yaml
 
         answers = {**self.WARM_UP, "match_year": self.kit.data.calendar.last_match(dt.date.fromisoformat(as_of))}
         self.build(profile_yaml(answers, self._questionnaire()), "warm-up.yaml", as_of)
@@ -111,7 +111,7 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 def zip_files(entries: dict[str, bytes]) -> bytes:
     """A zip of ENTRIES in name order, each dated ZIP_DATE: the same entries give the same bytes.
     Used for the reader's download here and, when the site is built, for python.zip and the
-    standard library (`generator.browser`)."""
+    standard library (`generator.commands.browser`)."""
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as out:
         for name in sorted(entries):

@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from generator.cache import code_stamp
 from generator.errors import ContentError, InputError
-from generator.schema import check
-from generator.yamlfile import Document, parse_yaml
+from generator.loading.schema import check
+from generator.loading.yamlfile import Document, parse_yaml
 
 log = logging.getLogger(__name__)
 
