@@ -90,10 +90,10 @@ def html_loop(paths: list[Path]) -> tuple[float, list[tuple[int, float]]]:
     """Warm HTML-only builds in this process: mean seconds per profile, and memory as it goes."""
     kit = Toolkit.load()
     for path in paths[:5]:
-        render_site(prepare(path, kit, as_of=AS_OF), kit.pages, kit.resources.templates)
+        render_site(prepare(path, kit, as_of=AS_OF), kit.pages, kit.resources)
     marks, start = [], time.perf_counter()
     for n, path in enumerate(paths, start=1):
-        render_site(prepare(path, kit, as_of=AS_OF), kit.pages, kit.resources.templates)
+        render_site(prepare(path, kit, as_of=AS_OF), kit.pages, kit.resources)
         if n in (100, len(paths)):
             marks.append((n, rss_mb()))
     return (time.perf_counter() - start) / len(paths), marks

@@ -179,8 +179,9 @@ def competitiveness(specialty: Any, tiers: dict[str, str]) -> str:
     return f"{words[0].upper() + words[1:]}: {rate.value:g}% of US MD seniors matched ({cite(rate)})"
 
 
-def page_environment(templates: Path) -> jinja2.Environment:
-    """The environment that renders the site's and the workbook's HTML templates."""
+def page_environment(templates: Path | list[Path]) -> jinja2.Environment:
+    """The environment that renders the site's and the workbook's HTML templates, from TEMPLATES (a
+    folder, or folders searched in order: an office's overrides before the package's)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates),
         undefined=jinja2.StrictUndefined,

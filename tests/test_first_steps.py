@@ -31,7 +31,7 @@ def card(html: str) -> tuple[str, list[str], list[str]]:
 
 
 def home(kit, guide) -> str:
-    return render_site(guide, kit.pages, kit.resources.templates, workbook=False)["index.html"].decode("utf-8")
+    return render_site(guide, kit.pages, kit.resources, workbook=False)["index.html"].decode("utf-8")
 
 
 def steps_for(kit, write_profile, changes, as_of):
@@ -151,7 +151,7 @@ def test_the_public_edition_opens_with_where_to_start(kit):
 
 def test_every_page_reaches_the_contents_and_todays_steps_in_one_tap(kit):
     guide = prepare(PROFILES / "jordan-rivera.yaml", kit, as_of=AS_OF)
-    files = render_site(guide, kit.pages, kit.resources.templates, workbook=False)
+    files = render_site(guide, kit.pages, kit.resources, workbook=False)
     pages = [name for name in files if name.endswith(".html") and name != "404.html"]
     for name in pages:
         html = files[name].decode("utf-8")

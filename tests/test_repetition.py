@@ -253,7 +253,7 @@ def sources_of(kit) -> list[str]:
 
 
 def pages_of(kit, guide) -> dict[str, str]:
-    files = render_site(guide, kit.pages, kit.resources.templates, workbook=True)
+    files = render_site(guide, kit.pages, kit.resources, workbook=True)
     return {
         name: main_text(data.decode("utf-8"))
         for name, data in files.items()

@@ -91,7 +91,7 @@ def test_no_identifier_in_any_page_of_any_guide(kit, as_of):
     guides = [prepare(path, kit, as_of=as_of) for path in EXAMPLES] + [prepare_generic(kit, as_of=as_of)]
     section_ids = {s.id for s in kit.library.sections if "-" in s.id}
     for guide in guides:
-        files = render_site(guide, kit.pages, kit.resources.templates, workbook=True)
+        files = render_site(guide, kit.pages, kit.resources, workbook=True)
         for name, data in files.items():
             if not name.endswith(".html"):
                 continue

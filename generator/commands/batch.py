@@ -102,12 +102,19 @@ def parse_shard(text: str) -> tuple[int, int]:
     return k, n
 
 
-def inputs_digest(resources: Resources, options: str) -> str:
-    """A hash of everything but the profile that a guide is built from."""
+def inputs_digest(kit, options: str) -> str:
+    """A hash of everything but the profile that a guide is built from: the generator's version, the
+    OPTIONS, the package's content and templates, and the office's project file with its `extends:`
+    chain, its logo and every file of its `overrides/` folders."""
     h = hashlib.sha256(f"generator {__version__}\n{options}\n".encode())
+    resources: Resources = kit.resources
     for root in (resources.content, resources.templates):
         for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             h.update(f"{path.relative_to(root.parent).as_posix()}\n".encode())
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    if kit.project is not None:
+        for path in kit.project.input_files():
+            h.update(f"project {path}\n".encode())
             h.update(hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()
 

@@ -19,6 +19,7 @@ from markdown_it import MarkdownIt
 
 from generator.loading.content import Library, load_library
 from generator.loading.data import ReferenceData, load_reference_data
+from generator.loading.project import LoadedProject
 from generator.advice.diagnose import diagnose
 from generator.errors import BuildError, StrictError
 from generator.models import Diagnosis, Guide
@@ -41,15 +42,22 @@ class Toolkit:
     library: Library
     md: MarkdownIt
     pages: object
+    project: LoadedProject | None = None
+    """The office's project file (guidebook.yml), when one is used."""
+    brand: dict | None = None
+    """The office's brand as the templates show it (`LoadedProject.brand_view`); None without one."""
     _workbook: object | None = field(default=None, repr=False)
 
     @classmethod
-    def load(cls, resources: Resources | None = None) -> "Toolkit":
+    def load(cls, resources: Resources | None = None, project: LoadedProject | None = None) -> "Toolkit":
         resources = resources or Resources.default()
+        if project is not None:
+            resources = resources.with_overrides(project.overrides)
         with parsed_cache():
             data = load_reference_data(resources.data)
             library = load_library(resources.content, content_environment(data.keeps, data.catalog))
-        return cls(resources, data, library, markdown_renderer(), page_environment(resources.templates))
+        brand = project.brand_view() if project is not None else None
+        return cls(resources, data, library, markdown_renderer(), page_environment(resources.template_folders), project, brand)
 
     @property
     def workbook(self):
@@ -57,7 +65,7 @@ class Toolkit:
         if self._workbook is None:
             from generator.rendering.render_pdf import WorkbookRenderer
 
-            self._workbook = WorkbookRenderer(self.pages, self.resources.templates)
+            self._workbook = WorkbookRenderer(self.pages, self.resources, self.brand)
         return self._workbook
 
 
@@ -126,7 +134,7 @@ def _render(
     extra: dict[str, bytes] | None = None,
 ) -> dict[str, bytes]:
     """The site's files, EXTRA files, and the workbook, checked when STRICT; nothing is written yet."""
-    files = render_site(guide, kit.pages, kit.resources.templates, site_url=site_url, workbook=pdf, builder=builder)
+    files = render_site(guide, kit.pages, kit.resources, site_url=site_url, workbook=pdf, builder=builder, brand=kit.brand)
     files.update(extra or {})
     if pdf:
         files["workbook.pdf"] = kit.workbook.render(guide, paper)

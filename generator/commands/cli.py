@@ -47,6 +47,24 @@ as_of_option = click.option(
 )
 
 
+config_option = click.option(
+    "--config",
+    "config_file",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The office's project file (default: guidebook.yml in the working folder, when there is one).",
+)
+
+
+def _toolkit(config_file: Path | None):
+    """The toolkit for a command: the package's content and templates, with the project file's brand
+    and overrides when there is one (CONFIG_FILE, or the working folder's guidebook.yml)."""
+    from generator.commands.build import Toolkit
+    from generator.loading.project import load_project
+
+    return Toolkit.load(project=load_project(config_file, Path.cwd()))
+
+
 class _Reported(click.ClickException):
     """A `GuidebookError`, handed to click so that it prints the message and exits with the error's code."""
 
@@ -89,15 +107,17 @@ def main(verbose: bool) -> None:
 @paper_option
 @strict_option
 @as_of_option
+@config_option
 def generic(
-    output: Path, site_url: str | None, no_pdf: bool, browser: bool, browser_files: Path, paper: str, strict: bool, as_of: dt.date
+    output: Path, site_url: str | None, no_pdf: bool, browser: bool, browser_files: Path, paper: str, strict: bool, as_of: dt.date,
+    config_file: Path | None,
 ) -> None:
     """Build the public edition (every section, no profile) into OUTPUT."""
-    from generator.commands.build import Toolkit, build_generic
+    from generator.commands.build import build_generic
 
     if site_url and not re.match(r"^https?://[^\s/]+(/\S*)?$", site_url):
         raise click.BadParameter(f"{site_url!r} is not an http or https address", param_hint="--site-url")
-    kit = Toolkit.load()
+    kit = _toolkit(config_file)
     extra = None
     if browser:
         from generator.commands.browser import BrowserFilesError, browser_build
@@ -120,11 +140,12 @@ def generic(
 @paper_option
 @strict_option
 @as_of_option
-def build(profile: Path | None, output: Path, no_pdf: bool, paper: str, strict: bool, as_of: dt.date) -> None:
+@config_option
+def build(profile: Path | None, output: Path, no_pdf: bool, paper: str, strict: bool, as_of: dt.date, config_file: Path | None) -> None:
     """Build the guide for PROFILE (default: the bundled example profile) into OUTPUT/<id>/."""
-    from generator.commands.build import Toolkit, build as build_guide
+    from generator.commands.build import build as build_guide
 
-    kit = Toolkit.load()
+    kit = _toolkit(config_file)
     path = profile or kit.resources.example_profile
     built = build_guide(path, output, kit, as_of=as_of, display=str(path), pdf=not no_pdf, paper=paper, strict=strict)
     click.echo(f"Built the guide for {path if profile else 'the example profile ' + path.name} in {built.folder}/")
@@ -137,11 +158,12 @@ def build(profile: Path | None, output: Path, no_pdf: bool, paper: str, strict: 
 @click.argument("profile", type=PROFILE)
 @click.option("--json", "as_json", is_flag=True, help="Print the diagnosis as JSON.")
 @as_of_option
-def diagnose(profile: Path, as_json: bool, as_of: dt.date) -> None:
+@config_option
+def diagnose(profile: Path, as_json: bool, as_of: dt.date, config_file: Path | None) -> None:
     """Print the diagnosis of PROFILE: buckets, decision, target, program count, the Match to aim at."""
-    from generator.commands.build import Toolkit, prepare
+    from generator.commands.build import prepare
 
-    guide = prepare(profile, Toolkit.load(), str(profile), as_of=as_of)
+    guide = prepare(profile, _toolkit(config_file), str(profile), as_of=as_of)
     dx = guide.diagnosis
     assert dx is not None
     if as_json:
@@ -152,12 +174,12 @@ def diagnose(profile: Path, as_json: bool, as_of: dt.date) -> None:
 
 @main.command()
 @click.argument("profiles", nargs=-1, required=True, type=PROFILE)
-def validate(profiles: tuple[Path, ...]) -> None:
+@config_option
+def validate(profiles: tuple[Path, ...], config_file: Path | None) -> None:
     """Check PROFILES without building anything."""
-    from generator.commands.build import Toolkit
     from generator.loading.validate import load_profile
 
-    kit = Toolkit.load()
+    kit = _toolkit(config_file)
     problems = []
     for path in profiles:
         try:
@@ -244,13 +266,15 @@ class ClickPrompts:
 @main.command()
 @click.argument("file", required=False, type=_NewProfile())
 @as_of_option
-def new(file: Path | None, as_of: dt.date) -> None:
+@config_option
+def new(file: Path | None, as_of: dt.date, config_file: Path | None) -> None:
     """Ask the profile's questions and write the answers to FILE (default: profiles/private/<id>.yaml)."""
     import shlex
 
     from generator.loading.questions import INTRO, default_file, interview, load_questions, profile_yaml, save
 
-    questionnaire = load_questions()
+    kit = _toolkit(config_file)
+    questionnaire = load_questions(kit.resources, kit.data)
     try:
         replace = None
         if file is not None and _taken(file):
@@ -278,15 +302,16 @@ def new(file: Path | None, as_of: dt.date) -> None:
 @click.option("--no-pdf", is_flag=True, help="Build the websites only.")
 @paper_option
 @as_of_option
+@config_option
 def batch(
-    sources: tuple[Path, ...], output: Path, jobs: int | None, force: bool, shard: str | None, no_pdf: bool, paper: str, as_of: dt.date
+    sources: tuple[Path, ...], output: Path, jobs: int | None, force: bool, shard: str | None, no_pdf: bool, paper: str, as_of: dt.date,
+    config_file: Path | None,
 ) -> None:
     """Build a guide for every profile in SOURCES (files or folders) into OUTPUT/<id>/, and the cohort page."""
     import os
     import time
 
     from generator.commands import batch as cohort
-    from generator.commands.build import Toolkit
 
     start = time.perf_counter()
     paths = cohort.collect(sources)
@@ -296,8 +321,8 @@ def batch(
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--shard") from None
         paths = [p for p in paths if cohort.in_shard(p, k, n)]
-    kit = Toolkit.load()  # loaded once here; every worker is forked with it in place
-    base = cohort.inputs_digest(kit.resources, f"pdf={not no_pdf} paper={paper}")
+    kit = _toolkit(config_file)  # loaded once here; every worker is forked with it in place
+    base = cohort.inputs_digest(kit, f"pdf={not no_pdf} paper={paper}")
     students = cohort.plan(paths, kit.data, output, base, force, as_of=as_of)
     jobs = jobs or os.cpu_count() or 1
 
@@ -328,10 +353,10 @@ def batch(
 @main.command(name="cohort")
 @click.argument("folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("-o", "--output", default=None, type=click.Path(file_okay=False, path_type=Path), help="Where to write the merged cohort page (default: the first FOLDER).")
-def cohort_command(folders: tuple[Path, ...], output: Path | None) -> None:
+@config_option
+def cohort_command(folders: tuple[Path, ...], output: Path | None, config_file: Path | None) -> None:
     """Merge the cohort tables of batch outputs (for example one per shard) into one cohort page."""
     from generator.commands import batch as cohort
-    from generator.commands.build import Toolkit
     from generator.dates import default_as_of
     from generator.errors import BuildError
 
@@ -340,7 +365,7 @@ def cohort_command(folders: tuple[Path, ...], output: Path | None) -> None:
         rows = cohort.merge_cohorts(folders, dest)
     except (OSError, ValueError) as exc:
         raise BuildError(str(exc)) from None
-    cohort.write_cohort(dest, rows, Toolkit.load(), default_as_of())
+    cohort.write_cohort(dest, rows, _toolkit(config_file), default_as_of())
     click.echo(f"Merged {len(rows)} students from {len(folders)} folder{'s' if len(folders) != 1 else ''} into {dest / 'cohort.html'}")
 
 
@@ -373,8 +398,7 @@ def schema(project: bool) -> None:
 
 
 @main.command()
-@click.option("--config", "config_file", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The project file (default: guidebook.yml in the working folder).")
+@config_option
 def config(config_file: Path | None) -> None:
     """Print the project file's effective settings, each with the file and line it came from."""
     from generator.loading.project import PROJECT_FILE, load_project

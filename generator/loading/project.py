@@ -30,6 +30,9 @@ from generator.loading.yamlfile import MAX_BYTES, Document, read_yaml
 PROJECT_FILE = "guidebook.yml"
 """The name looked for in the working folder when no project file is named."""
 
+OVERRIDES = "overrides"
+"""The folder beside a project file whose files replace or add to the package's content and templates."""
+
 BACKGROUNDS = {"light": "#fbfaf7", "dark": "#15181c"}
 """The page background of each colour scheme (`--bg` in templates/site/assets/style.css)."""
 
@@ -379,6 +382,40 @@ class LoadedProject:
     """Path of every value in the merged settings -> where it was written."""
     data: dict[str, Any] = field(default_factory=dict)
     """The merged settings as written (before checking)."""
+
+    @property
+    def overrides(self) -> tuple[Path, ...]:
+        """The `overrides/` folders beside the files of the chain that have one, nearest file first:
+        a file in a nearer folder wins over the same path in a farther one, and both over the package's."""
+        found: list[Path] = []
+        for file in self.files:
+            folder = (file.parent / OVERRIDES).resolve()
+            if folder.is_dir() and folder not in found:
+                found.append(folder)
+        return tuple(found)
+
+    def brand_view(self) -> dict[str, Any] | None:
+        """What the templates show of the brand (`brand` in their context); None when there is nothing to show."""
+        brand = self.project.brand
+        if brand is None:
+            return None
+        contact = brand.contact.model_dump(exclude_none=True) if brand.contact else {}
+        logo = self.logo
+        return {
+            "name": brand.name,
+            "logo": f"assets/brand/logo{logo.suffix.lower()}" if logo else None,
+            "logo_file": logo.as_uri() if logo else None,
+            "color": brand.color,
+            "color_dark": brand.dark_color,
+            "contact": contact or None,
+        }
+
+    def input_files(self) -> list[Path]:
+        """Every file a build reads because of the project: the chain, the logo and each override."""
+        found = [*self.files, *([self.logo] if self.logo else [])]
+        for folder in self.overrides:
+            found += sorted(p for p in folder.rglob("*") if p.is_file())
+        return found
 
     @property
     def logo(self) -> Path | None:

@@ -354,7 +354,7 @@ def load_questions(resources: Resources | None = None, data: ReferenceData | Non
     raise `ContentError`, with its line, at the first thing wrong."""
     resources = resources or Resources.default()
     data = data or load_reference_data(resources.data)
-    path = resources.content / "questions.yaml"
+    path = resources.content_file("questions.yaml")
     try:
         doc = read_yaml(path, str(path), what="questions file", own=True)
     except InputError as exc:

@@ -12,7 +12,11 @@ from typing import Any
 
 import jinja2
 
+from urllib.parse import urlparse
+from urllib.request import url2pathname
+
 from generator.models import Guide
+from generator.resources import Resources
 from generator.templating import render_page
 from generator.rendering.view import guide_view
 
@@ -24,10 +28,11 @@ SITE_TITLE = "Match Pivot Guidebook"
 def render_site(
     guide: Guide,
     env: jinja2.Environment,
-    templates: Path,
+    resources: Resources,
     site_url: str | None = None,
     workbook: bool = True,
     builder: dict | None = None,
+    brand: dict | None = None,
 ) -> dict[str, bytes]:
     """Every file of the site, by its path relative to the site's folder.
 
@@ -47,6 +52,7 @@ def render_site(
         "guide_key": guide_key(guide),
         "noindex": personal,
         "builder": bool(builder) and not personal,
+        "brand": brand,
         "footer": f"A personal guide for {guide.built_for}. Built by Match Pivot Guidebook; not medical or legal advice."
         if personal
         else "Match Pivot Guidebook. Not medical or legal advice.",
@@ -90,9 +96,13 @@ def render_site(
             files["build.html"] = _render(
                 env, "site/builder.html", common, current="build", page_title="Build your own guide", builder=builder, prev=None, next=None
             )
-    for asset in sorted((templates / "site" / "assets").rglob("*")):
-        if asset.is_file():
-            files[f"assets/{asset.relative_to(templates / 'site' / 'assets').as_posix()}"] = asset.read_bytes()
+    for folder in reversed(resources.template_folders):  # the package's assets, then each override's over them
+        assets = folder / "site" / "assets"
+        for asset in sorted(assets.rglob("*")):
+            if asset.is_file():
+                files[f"assets/{asset.relative_to(assets).as_posix()}"] = asset.read_bytes()
+    if brand and brand["logo"]:
+        files[brand["logo"]] = Path(url2pathname(urlparse(brand["logo_file"]).path)).read_bytes()
     log.info("rendered %d site files", len(files))
     return files
 

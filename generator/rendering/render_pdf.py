@@ -24,6 +24,7 @@ from generator.rendering import paginate
 from generator.cache import cache_folder, code_stamp
 from generator.rendering.paginate import Fixes, survey
 from generator.models import Guide
+from generator.resources import Resources
 from generator.rendering.pdf_forms import INSET, FormFont, finish_forms, wrap
 from generator.templating import render_page
 from generator.rendering.view import guide_view
@@ -42,33 +43,38 @@ OPTIONS = {"pdf_forms": True, "pdf_variant": "pdf/ua-1"}
 class WorkbookRenderer:
     """Renders workbooks; parses the stylesheet and sets up fonts once, for every workbook after."""
 
-    def __init__(self, env: jinja2.Environment, templates: Path):
+    def __init__(self, env: jinja2.Environment, resources: Resources, brand: dict | None = None):
         import weasyprint  # heavy: loaded only by the commands that render
         from weasyprint.text.fonts import FontConfiguration
         from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
-        root = (templates / "workbook").resolve()
+        # What the workbook may load: the workbook templates folders (an office's overrides, then the
+        # package's) and the office's checked logo, and nothing else.
+        roots = [(folder / "workbook").resolve() for folder in resources.template_folders]
+        logo = Path(url2pathname(urlparse(brand["logo_file"]).path)).resolve() if brand and brand["logo_file"] else None
 
         class ClosedFetcher(URLFetcher):
-            """Fetches files under the workbook templates folder, and nothing else."""
+            """Fetches files under the workbook templates folders and the checked logo, and nothing else."""
 
             def fetch(self, url, headers=None):
                 parsed = urlparse(url)
                 if parsed.scheme == "file":
                     path = Path(url2pathname(parsed.path)).resolve()
-                    if path.is_relative_to(root) and path.is_file():
+                    if path.is_file() and (path == logo or any(path.is_relative_to(root) for root in roots)):
                         return super().fetch(url, headers)
                 raise FatalURLFetchingError(
                     f"refused to load {url!r}: the workbook may only use the project's own templates, styles and images"
                 )
 
+        stylesheet = resources.template_file("workbook/print.css")
         self._weasyprint = weasyprint
         self._env = env
-        self._root = root
+        self._root = resources.template_file("workbook/workbook.html").parent.resolve()  # relative URLs start here
+        self._brand = brand
         self._fetcher = ClosedFetcher(allowed_protocols={"file"}, allow_redirects=False)
         self._fonts = FontConfiguration()
-        self._css = weasyprint.CSS(filename=str(root / "print.css"), url_fetcher=self._fetcher, font_config=self._fonts)
-        self._css_text = (root / "print.css").read_text(encoding="utf-8")
+        self._css = weasyprint.CSS(filename=str(stylesheet), url_fetcher=self._fetcher, font_config=self._fonts)
+        self._css_text = stylesheet.read_text(encoding="utf-8")
         self._paper = {"letter": [self._css]}
         self._form_font = FormFont.system()
 
@@ -85,7 +91,7 @@ class WorkbookRenderer:
                 subject = f"Pivot plan from {dream} to {view['target'].name}"
             else:
                 subject = f"First steps after the Match: the facts behind {dream}"
-        return render_page(self._env, "workbook/workbook.html", {**view, "title": title, "author": guide.built_for, "subject": subject})
+        return render_page(self._env, "workbook/workbook.html", {**view, "title": title, "author": guide.built_for, "subject": subject, "brand": self._brand})
 
     def stylesheets(self, paper: str) -> list:
         """The parsed stylesheets for PAPER (`letter` or `a4`), parsed once per process."""
