@@ -211,6 +211,8 @@ class Calendar:
         self.pattern = data.pattern
         self.published = {int(year): entry for year, entry in data.years.items()}
         self._years: dict[int, MatchYear] = {}
+        self.deadlines: tuple = ()
+        """An office's own deadlines (`generator.loading.data.Deadline`), by date; none without one."""
 
     def __getitem__(self, year: int) -> MatchYear:
         if year not in self._years:

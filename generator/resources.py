@@ -28,7 +28,7 @@ class Resources:
     """Example profiles; `guidebook build` with no argument builds one of them."""
     overrides: tuple[Path, ...] = ()
     """An office's `overrides/` folders, nearest project file first: each mirrors `content/` and
-    `templates/`, and a file there replaces or adds to the package's (see `docs/project.md`)."""
+    `templates/`, and a file there replaces or adds to the package's (see `docs/overrides.md`)."""
 
     @classmethod
     def default(cls) -> "Resources":

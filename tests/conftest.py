@@ -139,3 +139,18 @@ def browser_build_files(kit) -> dict[str, bytes]:
         if os.environ.get("CI"):
             pytest.fail(f"{exc.message} (.ci/run should have fetched them)", pytrace=False)
         pytest.skip(exc.message)
+
+
+def outline_of(reader) -> list[tuple[int, str, int]]:
+    """(level, title, page number) of every bookmark, in order."""
+    found = []
+
+    def walk(items, level):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+            else:
+                found.append((level, item.title, reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline, 1)
+    return found

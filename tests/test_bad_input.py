@@ -61,7 +61,7 @@ def cli() -> CliRunner:
 @pytest.fixture
 def quick_kit(kit, monkeypatch):
     """Every command reuses the session's toolkit instead of loading the content again (0.2 s a run)."""
-    monkeypatch.setattr(Toolkit, "load", classmethod(lambda cls, resources=None: kit))
+    monkeypatch.setattr(Toolkit, "load", classmethod(lambda cls, resources=None, project=None: kit))
     return kit
 
 

@@ -15,6 +15,7 @@ import io
 import threading
 import zipfile
 from collections import Counter
+from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,8 +23,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import CHROMIUM, PROFILES
-from generator.commands.build import build, build_generic
+from conftest import BROWSER_FILES, CHROMIUM, PROFILES, ROOT
+from generator.commands.browser import browser_build
+from generator.commands.build import Toolkit, build, build_generic
+from generator.loading.project import load_project
 from generator.loading.questions import load_questions
 from generator.loading.validate import load_profile
 
@@ -37,6 +40,7 @@ AS_OF = "2026-11-29"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 READY = "#builder[data-ready='1']"
+OFFICE = ROOT / "tests" / "projects" / "office"
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -47,18 +51,37 @@ class _Handler(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def public(browser_build_files, kit, tmp_path_factory):
-    """The public edition with the builder, served at http://127.0.0.1:PORT/match-pivot/."""
-    root = tmp_path_factory.mktemp("www")
-    build_generic(root / SUBPATH, kit, as_of=dt.date.fromisoformat(AS_OF), pdf=False, extra=browser_build_files, strict=True)
+@contextmanager
+def _served(kit, extra: dict[str, bytes], root: Path):
+    """KIT's public edition with the builder (EXTRA), built into ROOT and served at
+    http://127.0.0.1:PORT/match-pivot/."""
+    build_generic(root / SUBPATH, kit, as_of=dt.date.fromisoformat(AS_OF), pdf=False, extra=extra, strict=True)
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Handler, directory=str(root)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/{SUBPATH}/"
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/{SUBPATH}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def public(browser_build_files, kit, tmp_path_factory):
+    """The public edition with the builder."""
+    with _served(kit, browser_build_files, tmp_path_factory.mktemp("www")) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def office(browser_build_files, tmp_path_factory):
+    """An office's edition with the builder (`generic --browser --config tests/projects/office/guidebook.yml`):
+    its brand, its replaced template and sections, and its own figures; with the toolkit it was built from."""
+    office_kit = Toolkit.load(project=load_project(Path("guidebook.yml"), OFFICE))
+    extra = browser_build(BROWSER_FILES, office_kit.resources, office_kit.brand)
+    with _served(office_kit, extra, tmp_path_factory.mktemp("office-www")) as base:
+        yield base, office_kit
 
 
 @pytest.fixture(scope="module")
@@ -421,3 +444,35 @@ def test_the_builder_page_promises_in_one_sentence_that_nothing_leaves(public, r
     assert "default-src 'self'" in csp and "connect-src 'self'" in csp
     hosts = {urlsplit(src).hostname for src in page.eval_on_selector_all("script[src], link[href]", "els => els.map(e => e.src || e.href)")}
     assert hosts == {"127.0.0.1"}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_an_offices_edition_builds_its_own_guide_in_the_page(scheme, chromium, office, questions, tmp_path):
+    # The office's brand and overrides travel into the page: the guide a student builds there is the one
+    # `build --config` writes, page by page, and axe-core finds nothing on the branded form or guide.
+    base, office_kit = office
+    profile_path = PROFILES / "jordan-rivera.yaml"
+    answers = questions.answers_of(load_profile(profile_path, office_kit.data))
+    _, files = _cli_files(profile_path, office_kit, tmp_path)
+    assert "advising-office.html" in files and b"Lakeside School of Medicine" in files["index.html"]
+    reader = Reader(chromium, base, viewport=PHONE if scheme == "dark" else DESKTOP, color_scheme=scheme)
+    try:
+        page = reader.open()
+        assert "Lakeside School of Medicine" in page.inner_text("header")
+        axe = Axe()
+        failures = [f"form: {r.generate_report()}" for r in [axe.run(page)] if r.violations_count]
+        fill(page, questions, answers)
+        reader.build()
+        assert page.is_visible("#builder-result"), page.inner_text("#builder-summary")
+        assert _same_guide(reader, files) == []
+        for name in ("index.html", "advising-office.html", "sources.html"):
+            reader.frame.locator(f"nav.site-nav a[href='{name}']").first.click()
+            page.wait_for_function(f"() => location.hash === '#guide/{name}'")
+            frame = page.frame(url=lambda url: url == "about:srcdoc")
+            result = axe.run(frame)
+            if result.violations_count:
+                failures.append(f"guide page {name}: {result.generate_report()}")
+        assert not failures, "\n".join(failures)
+        assert reader.elsewhere() == [] and reader.problems == []
+    finally:
+        reader.close()

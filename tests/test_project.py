@@ -11,6 +11,7 @@ import pytest
 from generator.commands.cli import main
 from generator.errors import InputError
 from generator.loading.project import BACKGROUNDS, Brand, contrast, derive_dark, load_project
+from tests.conftest import ROOT
 
 SVG = '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10"/></svg>\n'
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(32)
@@ -372,3 +373,31 @@ def test_schema_of_the_project_file(runner):
     assert set(schema["$defs"]["Brand"]["properties"]) == {"name", "logo", "color", "color_dark", "contact"}
     profile = json.loads(runner.invoke(main, ["schema"]).output)
     assert "brand" not in profile["properties"] and "dream_specialty" in profile["properties"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["build", "--no-pdf", "-o", "out"],
+        ["generic", "--no-pdf", "-o", "out/public"],
+        ["batch", "PROFILE", "-o", "out"],
+        ["diagnose", "PROFILE"],
+        ["validate", "PROFILE"],
+        ["new", "out/new.yaml"],
+        ["cohort", "FOLDER", "-o", "out"],
+    ],
+    ids=lambda c: c[0],
+)
+def test_every_command_refuses_a_bad_project_file_before_writing(runner, tmp_path, monkeypatch, command):
+    write(tmp_path / "shared" / "logo.svg", SVG)
+    write(tmp_path / "campus" / "guidebook.yml", FOUR_MISTAKES)
+    (tmp_path / "campus" / "cohort").mkdir()
+    monkeypatch.chdir(tmp_path / "campus")
+    profile = str(ROOT / "profiles" / "jordan-rivera.yaml")
+    args = [{"PROFILE": profile, "FOLDER": "cohort"}.get(a, a) for a in command]
+    result = runner.invoke(main, args, input="")
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "guidebook.yml:4:10: brand.color: '#f5c518' has a contrast of 1.56:1" in result.output
+    assert "4 problems in guidebook.yml; nothing was written" in result.output
+    assert not (tmp_path / "campus" / "out").exists()

@@ -65,9 +65,19 @@ def literal_values(core: Any) -> tuple[str, ...] | None:
 # The data cannot drift from the model
 
 
+ADVISOR_ONLY = ("advisor_private_note",)
+"""The profile fields no one is asked (`advisor_only` in questions.yaml): the advisor's own notes."""
+
+
+def asked_fields() -> dict[str, tuple[Any, bool]]:
+    """`leaf_fields` without the advisor-only ones: every field a question asks."""
+    return {name: shape for name, shape in leaf_fields().items() if name not in ADVISOR_ONLY}
+
+
 def test_every_profile_field_has_exactly_one_question(questionnaire):
     asked = [q.field for q in questionnaire]
-    assert sorted(asked) == sorted(leaf_fields()), "a profile field without a question, or a question about no field"
+    assert sorted(asked) == sorted(asked_fields()), "a profile field without a question, or a question about no field"
+    assert questionnaire.advisor_only == ADVISOR_ONLY and not set(ADVISOR_ONLY) & set(asked)
     assert len(asked) == len(set(asked))
     assert {"scores.step2_ck", "application.interviews", "situation.extra_years", "img.visa", "preferences.keep", "id", "advisor_note"} <= set(asked)
 
@@ -88,7 +98,7 @@ def test_every_allowed_value_has_a_label(questionnaire):
 
 
 def test_optional_is_exactly_what_the_model_lets_be_unknown(questionnaire):
-    for name, (_, required) in leaf_fields().items():
+    for name, (_, required) in asked_fields().items():
         assert questionnaire[name].optional is not required, name
     required = [q.field for q in questionnaire if not q.optional]
     assert required == ["name", "applicant_type", "graduation_year", "match_year", "outcome", "dream_specialty"]
@@ -428,6 +438,10 @@ def line_of(text: str) -> int:
          "questions[1].colour: unknown field 'colour'"),
         ("    ask: What name should your guide use?\n", "    ask: What name: should your guide use?\n", "    ask: What name: should your guide use?",
          "not valid YAML: a second ': ' on this line"),
+        ("  - advisor_private_note\n", "  - advisor_privat_note\n", "  - advisor_privat_note",
+         "advisor_only[0]: 'advisor_privat_note' is not a profile field; did you mean 'advisor_private_note'?"),
+        ("  - advisor_private_note\n", "  - advisor_private_note\n  - advisor_note\n", "  - advisor_note",
+         "advisor_only[1]: 'advisor_note' has a question (expected only fields no one is asked)"),
     ],
 )
 def test_a_broken_questions_file_is_a_located_content_error(broken, old, new, at, message):
@@ -450,5 +464,5 @@ def test_a_field_without_a_question_is_a_content_error(broken):
 
 def test_the_shipped_file_loads(kit):
     questionnaire = load_questions()
-    assert len(questionnaire.questions) == len(leaf_fields())
+    assert len(questionnaire.questions) == len(asked_fields())
     assert questionnaire.source == QUESTIONS

@@ -41,7 +41,7 @@ def test_four_mistakes_give_four_located_errors(runner, write_profile, tmp_path)
         "family_medicine, ...); did you mean 'dermatology'?",
         f"{p}:7:1: previous_attempt: unknown field 'previous_attempt' (expected one of: name, applicant_type, "
         "graduation_year, match_year, outcome, dream_specialty, id, matched_specialty, previous_attempts, scores, "
-        "application, red_flags, situation, img, preferences, advisor_note); did you mean 'previous_attempts'?",
+        "application, red_flags, situation, img, preferences, advisor_note, advisor_private_note); did you mean 'previous_attempts'?",
         f"{p}:9:13: scores.step2_ck: 400 is out of range (expected a whole number from 1 to 300)",
         f"{p}:11:15: application.interviews: 'two' is not a whole number (expected a whole number from 0 to 1000)",
     ]

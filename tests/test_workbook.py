@@ -16,7 +16,7 @@ import pytest
 from generator.commands.build import Toolkit, build, prepare, prepare_generic
 from generator.errors import BuildError
 
-from conftest import AS_OF, PROFILES, ROOT
+from conftest import AS_OF, PROFILES, ROOT, outline_of
 
 PAGES = range(40, 81)
 """A workbook has 40 to 80 pages: every section the reader gets, and its worksheets."""
@@ -33,21 +33,6 @@ def jordan(kit, tmp_path_factory):
 
 def reader_of(data: bytes) -> pypdf.PdfReader:
     return pypdf.PdfReader(io.BytesIO(data))
-
-
-def outline_of(reader: pypdf.PdfReader) -> list[tuple[int, str, int]]:
-    """(level, title, page number) of every bookmark, in order."""
-    found = []
-
-    def walk(items, level):
-        for item in items:
-            if isinstance(item, list):
-                walk(item, level + 1)
-            else:
-                found.append((level, item.title, reader.get_destination_page_number(item) + 1))
-
-    walk(reader.outline, 1)
-    return found
 
 
 def test_page_count_is_in_range_on_letter_and_a4(kit, jordan):

@@ -7,7 +7,8 @@ them in place (a workbook per worker, which then exits; HTML-only workers serve 
 student's folder is written whole (see `build.write_folder`), with a stamp of the hash of its
 inputs: the profile, the content and templates, the generator version and the build options.
 A student whose stamp matches is skipped. The cohort table (`cohort.csv`, `cohort.html`) is
-written last, for the advisor; no student's site links to it.
+written last, for the advisor; no student's site links to it. It is the only place a profile's
+`advisor_private_note` is written, and it carries the office's brand.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import io
 import logging
 import multiprocessing
 import os
+import shutil
 import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -44,8 +46,12 @@ STAMP = ".guidebook-inputs"
 
 COLUMNS = [
     "id", "name", "outcome", "applicant_type", "dream", "decision", "target", "target_match", "primary", "flagged",
-    "programs_min", "programs_max", "missing", "guide",
+    "programs_min", "programs_max", "missing", "guide", "advisor_private_note",
 ]
+"""The columns of cohort.csv, in order."""
+
+PREVIOUS_COLUMNS = COLUMNS[:-1]
+"""The columns of a cohort.csv written before `advisor_private_note` existed; read with an empty note."""
 
 
 @dataclass
@@ -187,6 +193,7 @@ def _row(profile, dx, data: ReferenceData) -> dict[str, str]:
         "programs_max": str(dx.applications.max) if dx.applications else "",
         "missing": " ".join(dx.missing),
         "guide": f"{profile.id}/index.html",
+        "advisor_private_note": profile.advisor_private_note or "",
     }
 
 
@@ -328,7 +335,8 @@ def cohort_rows(students: list[Student]) -> list[dict[str, str]]:
 
 
 def write_cohort(dest: Path, rows: list[dict[str, str]], kit, as_of: dt.date) -> None:
-    """Write DEST/cohort.csv and DEST/cohort.html (with KIT's templates), each replaced in one move."""
+    """Write DEST/cohort.csv and DEST/cohort.html (with KIT's templates and brand), each replaced in one
+    move, and the brand's logo beside the page when there is one."""
     rows = sorted(rows, key=lambda r: (r["name"].casefold(), r["id"]))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
@@ -336,7 +344,31 @@ def write_cohort(dest: Path, rows: list[dict[str, str]], kit, as_of: dt.date) ->
     writer.writerows(rows)
     dest.mkdir(parents=True, exist_ok=True)
     _replace(dest / "cohort.csv", buffer.getvalue())
-    _replace(dest / "cohort.html", render_cohort(rows, kit.pages, kit.data.labels, as_of.isoformat()))
+    brand = getattr(kit, "brand", None)
+    if brand and brand["logo"]:
+        _copy_logo(brand, dest)
+    _replace(dest / "cohort.html", render_cohort(rows, kit.pages, kit.data.labels, as_of.isoformat(), brand))
+
+
+def _copy_logo(brand: dict, dest: Path) -> None:
+    """Copy the brand's checked logo to DEST/<brand.logo> (assets/brand/logo.svg, say), in one move."""
+    from urllib.parse import urlparse
+    from urllib.request import url2pathname
+
+    source = Path(url2pathname(urlparse(brand["logo_file"]).path))
+    target = dest / brand["logo"]
+    partial = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+        with os.fdopen(handle, "wb") as out, source.open("rb") as logo:
+            shutil.copyfileobj(logo, out)
+        os.chmod(partial, 0o644)
+        os.replace(partial, target)
+    except OSError as exc:
+        if partial is not None:
+            Path(partial).unlink(missing_ok=True)
+        raise BuildError(f"cannot copy the brand's logo to {target}: {exc.strerror or exc}") from None
 
 
 def merge_cohorts(folders: Iterable[Path], dest: Path) -> list[dict[str, str]]:
@@ -352,15 +384,17 @@ def merge_cohorts(folders: Iterable[Path], dest: Path) -> list[dict[str, str]]:
 
 
 def read_cohort(folder: Path) -> list[dict[str, str]]:
-    """The rows of FOLDER/cohort.csv, with each guide link made relative to the current directory."""
+    """The rows of FOLDER/cohort.csv, with each guide link made relative to the current directory. A
+    table written before `advisor_private_note` existed is read with an empty note."""
     path = folder / "cohort.csv"
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
-        if reader.fieldnames != COLUMNS:
+        if reader.fieldnames not in (COLUMNS, PREVIOUS_COLUMNS):
             raise ValueError(f"{path}: not a cohort table (expected the columns {', '.join(COLUMNS)})")
         rows = list(reader)
     for row in rows:
         row["guide"] = str(folder / row["guide"])
+        row.setdefault("advisor_private_note", "")  # a table from before the column existed
     return rows
 
 

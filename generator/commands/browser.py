@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import os
+import re
 import tarfile
 import tempfile
 import zipfile
@@ -185,11 +186,32 @@ def _tree(folder: Path, prefix: str, *, python_only: bool = False) -> dict[str, 
     return found
 
 
-def browser_build(folder: Path, resources) -> dict[str, bytes]:
-    """The browser build's files for the site, from FOLDER and this generator's own code and resources."""
+def project_files(resources, brand: dict | None) -> dict[str, bytes]:
+    """An office's edition in python.zip: each `overrides/` folder (nearest first, as `overrides/0`,
+    `overrides/1`...) and the brand (`brand.json`, with its logo beside it), all under
+    `generator/_resources/`, where `web.Session` finds them."""
+    found: dict[str, bytes] = {}
+    for i, folder in enumerate(resources.overrides):
+        for name, body in _tree(folder, f"generator/_resources/overrides/{i}").items():
+            if not re.search(r"/templates/(workbook|cohort|init)/", name):  # the browser renders no workbook
+                found[name] = body
+    if brand is not None:
+        shown = {**brand, "logo_file": None, "logo_path": None}
+        if brand["logo_path"]:
+            logo = Path(brand["logo_path"])
+            found[f"generator/_resources/brand/logo{logo.suffix.lower()}"] = logo.read_bytes()
+        found["generator/_resources/brand.json"] = (json.dumps(shown, indent=1, sort_keys=True) + "\n").encode()
+    return found
+
+
+def browser_build(folder: Path, resources, brand: dict | None = None) -> dict[str, bytes]:
+    """The browser build's files for the site, from FOLDER and this generator's own code and resources,
+    with an office's overrides and BRAND when it has them."""
     package = Path(__file__).resolve().parents[1]
     pins, trimming = load_pins(resources.browser_pins), load_trimming(resources.browser_pins)
-    files = assemble(folder, pins, package, resources.content, resources.templates, parsed_yaml(resources), trimming)
+    files = assemble(
+        folder, pins, package, resources.content, resources.templates, parsed_yaml(resources), trimming, project_files(resources, brand)
+    )
     note = compile_stdlib(files, resources.templates)
     if note:
         log.warning("%s", note)
@@ -249,6 +271,7 @@ def assemble(
     templates: Path,
     cache: dict[str, bytes] | None = None,
     trimming: Trimming | None = None,
+    project: dict[str, bytes] | None = None,
 ) -> dict[str, bytes]:
     """The browser build's files, under `build/`: Pyodide's, pydantic-core's browser wheel, and one
     `python.zip` holding the pure-Python packages and this generator with its content and templates.
@@ -290,6 +313,7 @@ def assemble(
     site_packages.update({f"generator/_resources/cache/{name}": body for name, body in (cache or {}).items()})
     if trimming is not None:
         site_packages = {name: body for name, body in site_packages.items() if trimming.keeps_package_file(name)}
+    site_packages.update(project or {})
     files["build/python.zip"] = _zip(site_packages)
     wheels = [pin.file for pin in pins if pin.kind == "browser"]
     manifest = {"python": "python.zip", "wheels": wheels, "pyodide": pins[0].version}

@@ -19,6 +19,7 @@ from markdown_it import MarkdownIt
 
 from generator.loading.content import Library, load_library
 from generator.loading.data import ReferenceData, load_reference_data
+from generator.loading.overrides import check_overrides
 from generator.loading.project import LoadedProject
 from generator.advice.diagnose import diagnose
 from generator.errors import BuildError, StrictError
@@ -53,11 +54,13 @@ class Toolkit:
         resources = resources or Resources.default()
         if project is not None:
             resources = resources.with_overrides(project.overrides)
+        pages = page_environment(resources.template_folders)
+        check_overrides(pages, resources.content, resources.templates, resources.overrides)
         with parsed_cache():
-            data = load_reference_data(resources.data)
-            library = load_library(resources.content, content_environment(data.keeps, data.catalog))
+            data = load_reference_data(resources.data, resources.overrides)
+            library = load_library(resources.content, content_environment(data.keeps, data.catalog), resources.overrides)
         brand = project.brand_view() if project is not None else None
-        return cls(resources, data, library, markdown_renderer(), page_environment(resources.template_folders), project, brand)
+        return cls(resources, data, library, markdown_renderer(), pages, project, brand)
 
     @property
     def workbook(self):

@@ -123,7 +123,7 @@ def generic(
         from generator.commands.browser import BrowserFilesError, browser_build
 
         try:
-            extra = browser_build(browser_files, kit.resources)
+            extra = browser_build(browser_files, kit.resources, kit.brand)
         except BrowserFilesError as exc:
             click.echo(f"warning: {exc.message}; the public edition was built without it", err=True)
     folder = build_generic(output, kit, as_of=as_of, site_url=site_url, pdf=not no_pdf, paper=paper, strict=strict, extra=extra)
@@ -360,12 +360,13 @@ def cohort_command(folders: tuple[Path, ...], output: Path | None, config_file: 
     from generator.dates import default_as_of
     from generator.errors import BuildError
 
+    kit = _toolkit(config_file)  # a bad project file stops the command before anything is read or written
     dest = output or folders[0]
     try:
         rows = cohort.merge_cohorts(folders, dest)
     except (OSError, ValueError) as exc:
         raise BuildError(str(exc)) from None
-    cohort.write_cohort(dest, rows, _toolkit(config_file), default_as_of())
+    cohort.write_cohort(dest, rows, kit, default_as_of())
     click.echo(f"Merged {len(rows)} students from {len(folders)} folder{'s' if len(folders) != 1 else ''} into {dest / 'cohort.html'}")
 
 
@@ -400,7 +401,10 @@ def schema(project: bool) -> None:
 @main.command()
 @config_option
 def config(config_file: Path | None) -> None:
-    """Print the project file's effective settings, each with the file and line it came from."""
+    """Print the project file's effective settings, each with the file and line it came from, and what
+    each file of its overrides/ folders does."""
+    from generator.commands.build import Toolkit
+    from generator.loading.overrides import describe
     from generator.loading.project import PROJECT_FILE, load_project
 
     loaded = load_project(config_file, Path.cwd())
@@ -408,7 +412,11 @@ def config(config_file: Path | None) -> None:
         click.echo(f"No project file: there is no {PROJECT_FILE} in {Path.cwd()}, so the guide looks as it does "
                    "without one (docs/project.md describes the file).")
         return
+    kit = Toolkit.load(project=loaded)  # the overrides and data extensions are checked as a build checks them
     click.echo(loaded.describe())
+    if loaded.overrides:
+        lines = describe(kit.resources.content, kit.resources.templates, loaded.overrides)
+        click.echo(f"Overrides: {len(lines)} file{'s' if len(lines) != 1 else ''}" + "".join(f"\n  {line}" for line in lines))
 
 
 def plain_text(fragment: str) -> str:
@@ -471,6 +479,26 @@ def format_diagnosis(guide) -> str:
         missing = guide.data.labels["missing"]
         lines += ["", "Left out of the profile (adding them sharpens the diagnosis): " + "; ".join(missing.get(m, m) for m in dx.missing)]
     return "\n".join(lines)
+
+
+@main.command()
+@click.argument("folder", required=False, default=".", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty, adding the missing files and replacing none.")
+def init(folder: Path, force: bool) -> None:
+    """Start an office's project in FOLDER (new or empty; default: here): guidebook.yml, an example
+    section in overrides/, profiles/private/, a .gitignore and a GitHub Pages workflow."""
+    import shlex
+
+    from generator.commands.scaffold import EXAMPLE, scaffold
+
+    written, kept = scaffold(folder, force=force)
+    click.echo(f"Started a project in {folder}/:")
+    for name in written:
+        click.echo(f"  {name}")
+    if kept:
+        click.echo("Kept as they were: " + ", ".join(kept))
+    go = f"cd {shlex.quote(str(folder))} && " if folder != Path(".") else ""
+    click.echo(f"Next: edit guidebook.yml, then try a build with the fictional example:\n  {go}guidebook build {EXAMPLE} --no-pdf")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from generator.commands.build import Toolkit, _render, prepare_text
 from generator.errors import InputError
+from generator.resources import Resources
 
 
 def _use_shipped_cache() -> None:
@@ -32,12 +33,27 @@ def _use_shipped_cache() -> None:
     os.environ["GUIDEBOOK_CACHE_DIR"] = str(folder)
 
 
+def _shipped_edition() -> tuple[Resources, dict | None]:
+    """The package's resources with the office's overrides and brand that `browser.project_files`
+    shipped, when the edition is an office's (none in the public edition)."""
+    shipped = Path(__file__).resolve().parents[1] / "_resources"
+    overrides = sorted((shipped / "overrides").glob("*"), key=lambda p: int(p.name)) if (shipped / "overrides").is_dir() else []
+    brand = None
+    if (shipped / "brand.json").is_file():
+        brand = json.loads((shipped / "brand.json").read_text(encoding="utf-8"))
+        logo = next((shipped / "brand").glob("logo.*"), None)
+        brand["logo_file"], brand["logo_path"] = (None, str(logo)) if logo else (None, None)  # no workbook here
+    return Resources.default().with_overrides(tuple(overrides)), brand
+
+
 class Session:
     """One reader's page: the toolkit, loaded once, and builds from it."""
 
     def __init__(self) -> None:
         _use_shipped_cache()
-        self.kit = Toolkit.load()
+        resources, brand = _shipped_edition()
+        self.kit = Toolkit.load(resources)
+        self.kit.brand = brand
         self._last: tuple[str, dict[str, bytes]] | None = None
         self._questions = None
 

@@ -23,7 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from generator.cache import code_stamp
 from generator.errors import ContentError, InputError
-from generator.loading.schema import check
+from generator.loading.overrides import as_input_error, in_overrides
+from generator.loading.schema import check, suggest
 from generator.loading.yamlfile import Document, parse_yaml
 
 log = logging.getLogger(__name__)
@@ -283,9 +284,42 @@ class Library:
             piece.compile()
 
 
-def load_library(folder: Path, env: jinja2.Environment) -> Library:
-    """Read every section, example and worksheet under FOLDER; templates compile when first used."""
-    sections = tuple(_load_section(path, env) for path in sorted((folder / "sections").glob("*.md")))
+def load_library(folder: Path, env: jinja2.Environment, overrides: tuple[Path, ...] = ()) -> Library:
+    """Read every section, example and worksheet under FOLDER, with the files of an office's OVERRIDES
+    folders (nearest first) laid over them; templates compile when first used, an office's at once.
+
+    A problem in an office's file is an `InputError` naming that file (see `generator.loading.overrides`,
+    which checks the folders' paths before this is called)."""
+    try:
+        library = _load_library(folder, env, tuple(overrides))
+        for piece in library.compiled_pieces():
+            if in_overrides(piece.where.path, overrides):
+                piece.compile()
+    except ContentError as exc:
+        if in_overrides(exc.path, overrides):
+            raise as_input_error(exc) from None
+        raise
+    return library
+
+
+def _laid_over(folder: Path, overrides: tuple[Path, ...], pattern: str) -> list[Path]:
+    """The files matching PATTERN under FOLDER, each replaced by the nearest override's file at the same
+    path, plus the overrides' new ones; sorted by their path inside the folder."""
+    found = {p.relative_to(folder).as_posix(): p for p in folder.glob(pattern)}
+    for root in reversed(overrides):  # the farthest first, so that the nearest is laid last
+        base = root / "content"
+        found.update({p.relative_to(base).as_posix(): p for p in base.glob(pattern) if not p.name.startswith(".")})
+    return [found[rel] for rel in sorted(found)]
+
+
+def _section_order(path: Path) -> tuple[int, str]:
+    match = re.match(r"(\d+)-", path.name)
+    return (int(match.group(1)) if match else 10_000, path.name)
+
+
+def _load_library(folder: Path, env: jinja2.Environment, overrides: tuple[Path, ...]) -> Library:
+    section_files = sorted(_laid_over(folder, overrides, "sections/*.md"), key=_section_order)
+    sections = tuple(_load_section(path, env) for path in section_files)
     if not sections:
         raise ContentError(folder / "sections", "no sections found (expected NN-name.md files)")
     seen: dict[str, Path] = {}
@@ -295,25 +329,45 @@ def load_library(folder: Path, env: jinja2.Environment) -> Library:
         seen[section.id] = section.where.path
 
     examples: dict[str, tuple[ExampleSource, ...]] = {}
-    for slot_dir in sorted(p for p in (folder / "examples").glob("*") if p.is_dir()):
-        variants = sorted(
-            (_load_example(slot_dir.name, path, env) for path in slot_dir.glob("*.md")),
-            key=lambda e: (e.meta.priority, e.name),
-        )
-        if not variants or variants[-1].meta.when.strip() != "true":
-            last = variants[-1].where.path if variants else slot_dir
-            raise ContentError(last, f"the last variant of slot {slot_dir.name!r} must have when: \"true\", so every reader gets one")
-        examples[slot_dir.name] = tuple(variants)
+    by_slot: dict[str, list[Path]] = {}
+    for path in _laid_over(folder, overrides, "examples/*/*.md"):
+        by_slot.setdefault(path.parent.name, []).append(path)
+    for slot, paths in sorted(by_slot.items()):
+        variants = sorted((_load_example(slot, path, env) for path in paths), key=lambda e: (e.meta.priority, e.name))
+        if variants[-1].meta.when.strip() != "true":
+            raise ContentError(variants[-1].where.path, f"the last variant of slot {slot!r} must have when: \"true\", so every reader gets one")
+        examples[slot] = tuple(variants)
 
-    worksheets = {ws.id: ws for ws in (_load_worksheet(p, env) for p in sorted((folder / "worksheets").glob("*.yaml")))}
+    worksheets = {ws.id: ws for ws in (_load_worksheet(p, env) for p in _laid_over(folder, overrides, "worksheets/*.yaml"))}
     for section in sections:
         for ws in section.meta.worksheets:
             if ws not in worksheets:
                 raise ContentError(section.where.path, f"unknown worksheet {ws!r} (expected one of: {', '.join(worksheets)})", 1)
     _check_slot_references(sections, examples)
-    first_steps = _load_first_steps(folder / "first-steps.yaml", env)
+    if overrides:
+        _check_additions_used(folder, sections, examples, worksheets)
+    first_steps = _load_first_steps(_laid_over(folder, overrides, "first-steps.yaml")[0], env)
     log.info("content: %d sections, %d example slots, %d worksheets", len(sections), len(examples), len(worksheets))
     return Library(sections, examples, worksheets, first_steps, env)
+
+
+def _check_additions_used(folder: Path, sections: tuple[SectionSource, ...], examples: dict[str, tuple[ExampleSource, ...]],
+                          worksheets: dict[str, WorksheetSource]) -> None:
+    """An example slot or a worksheet that only an office adds must be used by a section: one no section
+    uses would never be shown, and is most likely a misspelt folder or file name."""
+    used_slots = {m.group(1) for s in sections
+                  for m in re.finditer(r"example\(\s*['\"]([^'\"]+)['\"]\s*\)", s.where.path.read_text(encoding="utf-8"))}
+    for slot, variants in examples.items():
+        if slot not in used_slots and not (folder / "examples" / slot).is_dir():
+            guess = suggest(slot, [s for s in examples if (folder / "examples" / s).is_dir()])
+            raise ContentError(variants[0].where.path, f"no section uses the example slot {slot!r}, so this variant would never "
+                               "be shown (expected a slot of the package, or one a section names with example('...'))"
+                               + (f"; did you mean {guess!r}?" if guess else ""), 1)
+    used_sheets = {ws for s in sections for ws in s.meta.worksheets}
+    for ws_id, sheet in worksheets.items():
+        if ws_id not in used_sheets and not (folder / "worksheets" / f"{ws_id}.yaml").is_file():
+            raise ContentError(sheet.where.path, f"no section lists the worksheet {ws_id!r} under `worksheets:`, so it would "
+                               "never be shown (expected a section of the office that lists it)", 1)
 
 
 def _split(path: Path) -> tuple[Document, str, int]:

@@ -6,6 +6,7 @@ the look-ups the other stages need (a specialty by name or alias, a did-you-mean
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, Va
 from pydantic_core import PydanticCustomError
 
 from generator.dates import Calendar, CalendarFile
+from generator.dates import Source as CalendarSource
 from generator.errors import InputError, Problem, field_path
 from generator.loading.schema import check, normalise, suggest
 from generator.loading.yamlfile import Document, read_yaml
@@ -292,8 +294,9 @@ class ReferenceData:
         return {"catalog": self.catalog, "keeps": self.vocabulary}
 
 
-def load_reference_data(folder: Path) -> ReferenceData:
-    """Load and check every data file in FOLDER; raise `InputError` naming each problem."""
+def load_reference_data(folder: Path, overrides: tuple[Path, ...] = ()) -> ReferenceData:
+    """Load and check every data file in FOLDER, extended by the `content/data/` files of an office's
+    OVERRIDES folders (see `_extend_facts` and `_extend_calendar`); raise `InputError` naming each problem."""
     keeps_doc = read_yaml(folder / "keeps.yaml", what="data file", own=True)
     keeps, problems = check(keeps_doc, _KeepsFile)
     facts_doc = read_yaml(folder / "facts.yaml", what="data file", own=True)
@@ -322,6 +325,10 @@ def load_reference_data(folder: Path) -> ReferenceData:
         problems += _check_calendar(calendar_doc, calendar_file, calendar)
     if problems:
         raise InputError(problems)
+    facts = facts_doc.data
+    if overrides:
+        assert calendar_file is not None
+        facts, calendar = _extend(facts, calendar_file, overrides)
     assert keeps is not None and rules is not None and table is not None and labels is not None and plan is not None
     assert calendar is not None
     log.debug("reference data: %d specialties", len(table.specialties))
@@ -330,7 +337,7 @@ def load_reference_data(folder: Path) -> ReferenceData:
         keeps={key: word.label for key, word in keeps.root.items()},
         vocabulary=Vocabulary(keeps.root),
         keep_talk={key: word.spoken for key, word in keeps.root.items()},
-        facts=facts_doc.data,
+        facts=facts,
         rules=rules,
         labels=labels.model_dump(),
         plan=plan,
@@ -472,4 +479,123 @@ def _cross_check(doc: Document, table: SpecialtyFile, keeps: set[str]) -> list[P
             for k, keep in enumerate(pivot.keeps):
                 if keep not in keeps:
                     problem(("specialties", i, "pivots", j, "keeps", k), f"{keep!r} is not in keeps.yaml")
+    return problems
+
+
+# -- an office's extensions ---------------------------------------------------------------------------
+#
+# An office's `overrides/content/data/` may extend two files, never replace them (docs/overrides.md):
+# - facts.yaml: new groups of figures, each with its `source`, `year` and `verified` like ours;
+# - calendar.yaml: new `sources`, and `deadlines`, the school's own dated deadlines, each citing one.
+# A key the package (or a farther override) already has is an error: an extension adds, never replaces.
+
+
+class LocalFacts(BaseModel):
+    """A group of an office's own figures: any fields, and where they come from."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
+    source: Annotated[str, Field(min_length=1)]
+    """The full reference, as on the Sources page."""
+    year: Annotated[int, Field(ge=1900, le=2200)]
+    verified: bool
+    """Whether the figures were checked against the original (false: they are labelled unverified)."""
+
+
+class _LocalFactsFile(RootModel[dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], LocalFacts]]):
+    model_config = ConfigDict(strict=True)
+
+
+class LocalDeadline(_Data):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    """What is due, as the guide shows it: "Lakeside MSPE draft to the dean's office"."""
+    date: dt.date
+    source: str
+    """A key of the calendar's `sources`: the package's or the office's."""
+    verified: bool
+
+
+class _LocalCalendarFile(_Data):
+    sources: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")], CalendarSource] = {}
+    deadlines: list[LocalDeadline] = []
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One of the school's own deadlines, as a guide shows it (`calendar.deadlines`)."""
+
+    name: str
+    date: dt.date
+    cite: str
+    """The short citation of its source."""
+    verified: bool
+
+
+def _extend(facts: dict[str, Any], calendar_file: CalendarFile, overrides: tuple[Path, ...]) -> tuple[dict[str, Any], Calendar]:
+    """FACTS and the calendar, extended by the data files of the OVERRIDES folders (the farthest first)."""
+    from generator.loading.overrides import display
+
+    facts = dict(facts)
+    sources = dict(calendar_file.sources)
+    deadlines: list[Deadline] = []
+    problems: list[Problem] = []
+    for root in reversed(overrides):
+        path = root / "content" / "data" / "facts.yaml"
+        if path.is_file():
+            problems += _extend_facts(read_yaml(path, display(path), what="data file"), facts)
+        path = root / "content" / "data" / "calendar.yaml"
+        if path.is_file():
+            problems += _extend_calendar(read_yaml(path, display(path), what="data file"), sources, deadlines)
+    if problems:
+        raise InputError(problems)
+    calendar = Calendar(calendar_file.model_copy(update={"sources": sources}))
+    calendar.deadlines = tuple(sorted(deadlines, key=lambda d: (d.date, d.name)))
+    return facts, calendar
+
+
+def _problem_at(doc: Document, path: tuple, message: str, *, key: bool = False) -> Problem:
+    return Problem(doc.file, *doc.where(path, key=key), field_path(path), message)
+
+
+def _extend_facts(doc: Document, facts: dict[str, Any]) -> list[Problem]:
+    """Add the groups of the office's facts file DOC to FACTS; what is wrong, located in DOC."""
+    if doc.data is None:
+        return []
+    local, problems = check(doc, _LocalFactsFile)
+    if local is None:
+        return problems
+    for key in local.root:
+        if key in facts:
+            problems.append(_problem_at(doc, (key,), f"the group {key!r} is already in our facts.yaml: an office's file "
+                                        "extends it, never replaces (expected a new group name, such as "
+                                        f"'local_{key}')", key=True))
+        else:
+            facts[key] = doc.data[key]
+    return problems
+
+
+def _extend_calendar(doc: Document, sources: dict[str, CalendarSource], deadlines: list[Deadline]) -> list[Problem]:
+    """Add the sources and deadlines of the office's calendar file DOC; what is wrong, located in DOC."""
+    if doc.data is None:
+        return []
+    if isinstance(doc.data, dict):
+        for key in ("pattern", "years"):
+            if key in doc.data:
+                return [_problem_at(doc, (key,), f"the calendar's `{key}` is the NRMP's and the AAMC's: an office's file "
+                                    "extends the calendar, never replaces it (expected `sources` and `deadlines` only)", key=True)]
+    local, problems = check(doc, _LocalCalendarFile)
+    if local is None:
+        return problems
+    for key, source in local.sources.items():
+        if key in sources:
+            problems.append(_problem_at(doc, ("sources", key), f"the source {key!r} is already in our calendar.yaml: an "
+                                        "office's file extends it, never replaces (expected a new source key)", key=True))
+        else:
+            sources[key] = source
+    for i, deadline in enumerate(local.deadlines):
+        if deadline.source not in sources:
+            guess = suggest(deadline.source, sources)
+            problems.append(_problem_at(doc, ("deadlines", i, "source"), f"unknown source {deadline.source!r} (expected a key of "
+                                        "`sources` in this file or in our calendar.yaml)" + (f"; did you mean {guess!r}?" if guess else "")))
+            continue
+        deadlines.append(Deadline(deadline.name, deadline.date, sources[deadline.source].cite, deadline.verified))
     return problems

@@ -250,6 +250,9 @@ class Profile(_Part):
     """What the applicant wants."""
     advisor_note: Annotated[str, StringConstraints(max_length=4000)] | None = None
     """Free text from the advisor, shown in a callout on the first page."""
+    advisor_private_note: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    """The advisor's own note, for themselves: shown on the cohort page and in cohort.csv only, never in the
+    student's guide, workbook or search index; no form or interview asks it (see docs/profile.md)."""
 
     @field_validator("scores", "application", "situation", "img", "preferences", mode="before")
     @classmethod

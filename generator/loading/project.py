@@ -6,7 +6,9 @@ by key, and a list or a single value written by a later file replaces the earlie
 effective setting remembers the file and line it came from, and every problem is located in the
 file that wrote the offending value (see docs/project.md).
 
-This module only reads and checks the file; nothing in the build uses it yet.
+This module reads and checks the file. The toolkit (`generator.commands.build.Toolkit`) then shows
+the brand (`LoadedProject.brand_view`) and lays the `overrides/` folders over the package's content
+and templates (`LoadedProject.overrides`, checked by `generator.loading.overrides`).
 """
 
 from __future__ import annotations
@@ -85,16 +87,17 @@ def _mix(colour: str, towards: str, share: float) -> str:
     return _hex(tuple(a + (b - a) * share for a, b in zip(_rgb(colour), _rgb(towards))))
 
 
-def readable(colour: str, scheme: str) -> str:
-    """COLOUR itself when it has enough contrast against SCHEME's background; else the first of
-    COLOUR mixed with white (dark scheme) or black (light scheme) in steps of 1% that has."""
-    background = BACKGROUNDS[scheme]
+def readable(colour: str, scheme: str, surfaces: tuple[str, ...] | None = None) -> str:
+    """COLOUR itself when it has enough contrast against SCHEME's background (or against every one of
+    SURFACES); else the first of COLOUR mixed with white (dark scheme) or black (light scheme) in
+    steps of 1% that has."""
+    against = surfaces or (BACKGROUNDS[scheme],)
     towards = "#ffffff" if scheme == "dark" else "#000000"
     for step in range(101):
         candidate = _mix(colour, towards, step / 100)
-        if contrast(candidate, background) >= MIN_CONTRAST:
+        if all(contrast(candidate, surface) >= MIN_CONTRAST for surface in against):
             return candidate
-    return towards  # not reached: white and black both pass against their page
+    return towards  # not reached: white and black both pass against their scheme's surfaces
 
 
 def derive_dark(colour: str) -> str:
@@ -399,15 +402,17 @@ class LoadedProject:
         brand = self.project.brand
         if brand is None:
             return None
-        contact = brand.contact.model_dump(exclude_none=True) if brand.contact else {}
+        # Every contact key, None where not given, so that templates can ask for any of them.
+        contact = brand.contact.model_dump() if brand.contact and brand.contact.model_dump(exclude_none=True) else None
         logo = self.logo
         return {
             "name": brand.name,
             "logo": f"assets/brand/logo{logo.suffix.lower()}" if logo else None,
             "logo_file": logo.as_uri() if logo else None,
+            "logo_path": str(logo) if logo else None,
             "color": brand.color,
             "color_dark": brand.dark_color,
-            "contact": contact or None,
+            "contact": contact,
         }
 
     def input_files(self) -> list[Path]:

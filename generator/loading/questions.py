@@ -8,7 +8,8 @@ as `{"scores.step2_ck": 238}`. A question answered "I don't know" has no key (or
 Every answer is checked by the very validation a profile file gets (`generator.loading.validate`), on the
 profile the answers would write, so a front end shows the same words `guidebook validate` prints.
 The file itself is checked against the profile model when it is loaded: a field without a
-question, a question about no field, or an allowed value without a label is a `ContentError`.
+question (other than the advisor-only fields the file lists), a question about no field, or an
+allowed value without a label is a `ContentError`.
 """
 
 from __future__ import annotations
@@ -106,6 +107,8 @@ class _QuestionsFile(_File):
     groups: dict[str, Line] = Field(min_length=1)
     """Heading -> the sentence shown under it, in order."""
     questions: list[_QuestionSpec] = Field(min_length=1)
+    advisor_only: list[str] = []
+    """Profile fields no one is asked: the advisor writes them into the file by hand."""
 
 
 # The questions, loaded
@@ -240,6 +243,8 @@ class Questionnaire:
     groups: dict[str, str]
     data: ReferenceData = dataclasses.field(compare=False, repr=False)
     source: Path = Path("questions.yaml")
+    advisor_only: tuple[str, ...] = ()
+    """The profile fields that have no question (`advisor_only` in questions.yaml)."""
 
     def __iter__(self) -> Iterator[Question]:
         return iter(self.questions)
@@ -353,7 +358,7 @@ def load_questions(resources: Resources | None = None, data: ReferenceData | Non
     """Load `content/questions.yaml` and check it against the profile model and the data files;
     raise `ContentError`, with its line, at the first thing wrong."""
     resources = resources or Resources.default()
-    data = data or load_reference_data(resources.data)
+    data = data or load_reference_data(resources.data, resources.overrides)
     path = resources.content_file("questions.yaml")
     try:
         doc = read_yaml(path, str(path), what="questions file", own=True)
@@ -475,7 +480,15 @@ class _Loader:
                     raise self.fail((*at, "group"), f"the questions of group {q.group!r} are not together (expected each group's questions in one run)")
                 groups_seen.append(q.group)
             questions.append(self.question(at, q, questions))
-        missing = [name for name in self.fields if name not in {q.field for q in questions}]
+        for i, name in enumerate(spec.advisor_only):
+            if name not in self.fields:
+                guess = suggest(name, self.fields)
+                raise self.fail(("advisor_only", i), f"{name!r} is not a profile field" + (f"; did you mean {guess!r}?" if guess else ""))
+            if name in {q.field for q in questions}:
+                raise self.fail(("advisor_only", i), f"{name!r} has a question (expected only fields no one is asked)")
+            if self.fields[name].required:
+                raise self.fail(("advisor_only", i), f"{name!r} is required (expected an optional field: a profile written from the answers must be valid)")
+        missing = [name for name in self.fields if name not in {q.field for q in questions} | set(spec.advisor_only)]
         if missing:
             raise self.fail(("questions",), f"no question for {', '.join(missing)} (expected one question for every profile field)", key=True)
         unused = [g for g in spec.groups if g not in groups_seen]
@@ -483,7 +496,7 @@ class _Loader:
             raise self.fail(("groups",), f"no question in group {', '.join(map(repr, unused))}", key=True)
         if groups_seen != list(spec.groups):
             raise self.fail(("groups",), f"the groups are listed in another order than their questions ({', '.join(groups_seen)})", key=True)
-        questionnaire = Questionnaire(tuple(questions), dict(spec.groups), self.data, self.path)
+        questionnaire = Questionnaire(tuple(questions), dict(spec.groups), self.data, self.path, tuple(spec.advisor_only))
         for i, q in enumerate(questionnaire):
             if q.default is not UNKNOWN:
                 messages = questionnaire.check(q.field, q.default)

@@ -12,9 +12,7 @@ from typing import Any
 
 import jinja2
 
-from urllib.parse import urlparse
-from urllib.request import url2pathname
-
+from generator.loading.project import readable
 from generator.models import Guide
 from generator.resources import Resources
 from generator.templating import render_page
@@ -101,10 +99,30 @@ def render_site(
         for asset in sorted(assets.rglob("*")):
             if asset.is_file():
                 files[f"assets/{asset.relative_to(assets).as_posix()}"] = asset.read_bytes()
-    if brand and brand["logo"]:
-        files[brand["logo"]] = Path(url2pathname(urlparse(brand["logo_file"]).path)).read_bytes()
+    if brand:
+        files["assets/brand.css"] = render_page(env, "site/brand.css", {"colors": site_accents(brand)}).encode("utf-8")
+        if brand["logo"]:
+            files[brand["logo"]] = Path(brand["logo_path"]).read_bytes()
     log.info("rendered %d site files", len(files))
     return files
+
+
+SURFACES = {
+    "light": ("#fbfaf7", "#ffffff", "#eef4fa", "#fff7e0", "#fdf0ef", "#eef7f1"),
+    "dark": ("#15181c", "#1c2026", "#17232f", "#2a2616", "#2a1b1b", "#18261e"),
+}
+"""What the accent is written on in each scheme: the page, cards and the tinted boxes (--bg, --card,
+--example, --note, --flag-bg and --ok-bg in templates/site/assets/style.css)."""
+
+
+def site_accents(brand: dict) -> dict[str, str] | None:
+    """The site's accent in the light and the dark scheme for BRAND (`LoadedProject.brand_view`), or None
+    when it gives no colour. The project file checks each colour against its scheme's page alone; a
+    colour near that limit can be too faint on a tinted box, so it is moved towards black (light) or
+    white (dark), 1% at a time, until it has 4.5:1 against every surface. Most colours stay as given."""
+    if not brand.get("color"):
+        return None
+    return {scheme: readable(brand[key], scheme, SURFACES[scheme]) for scheme, key in (("light", "color"), ("dark", "color_dark"))}
 
 
 def guide_key(guide: Guide) -> str:
@@ -121,9 +139,10 @@ def _render(env: jinja2.Environment, name: str, common: dict, **extra) -> bytes:
     return render_page(env, name, {**common, **extra}).encode("utf-8")
 
 
-def render_cohort(rows: list[dict[str, str]], env: jinja2.Environment, labels: dict[str, Any], date: str) -> str:
+def render_cohort(rows: list[dict[str, str]], env: jinja2.Environment, labels: dict[str, Any], date: str, brand: dict | None = None) -> str:
     """The advisor's cohort page: the decision split, bucket frequency and one row per student, in words
-    (the CSV beside it keeps the codes, for spreadsheets)."""
+    (the CSV beside it keeps the codes, for spreadsheets), with each student's advisor-only note and the
+    office's BRAND (`LoadedProject.brand_view`; its logo is expected beside the page, at `brand.logo`)."""
     from generator.advice.charts import cohort_charts
     from generator.models import BUCKETS
 
@@ -137,7 +156,7 @@ def render_cohort(rows: list[dict[str, str]], env: jinja2.Environment, labels: d
         }
         for r in rows
     ]
-    return render_page(env, "cohort/cohort.html", {"rows": words, "charts": charts, "date": date})
+    return render_page(env, "cohort/cohort.html", {"rows": words, "charts": charts, "date": date, "brand": brand})
 
 
 def _public_files(guide: Guide, env: jinja2.Environment, common: dict, site_url: str | None, pages: list[str]) -> dict[str, bytes]:

@@ -51,7 +51,7 @@ class WorkbookRenderer:
         # What the workbook may load: the workbook templates folders (an office's overrides, then the
         # package's) and the office's checked logo, and nothing else.
         roots = [(folder / "workbook").resolve() for folder in resources.template_folders]
-        logo = Path(url2pathname(urlparse(brand["logo_file"]).path)).resolve() if brand and brand["logo_file"] else None
+        logo = Path(brand["logo_path"]).resolve() if brand and brand["logo_path"] else None
 
         class ClosedFetcher(URLFetcher):
             """Fetches files under the workbook templates folders and the checked logo, and nothing else."""
