@@ -112,6 +112,17 @@ def test_offline_fetch_says_so_in_one_line_and_exits_1(runner, tmp_path, monkeyp
     assert "Traceback" not in result.output
 
 
+def test_a_folder_that_cannot_be_made_is_said_in_one_line_not_taken_for_the_network(runner, tmp_path):
+    # .ci/run lets the browser tests skip only when a download failed ("could not download"); a folder
+    # that cannot be made (here a link to itself) is our own problem, and must not read like the network's.
+    (tmp_path / "files").symlink_to("files")
+    result = runner.invoke(main, ["fetch-browser", "-d", str(tmp_path / "files")])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "cannot keep the browser's files in" in lines[0] and "could not download" not in lines[0]
+    assert "Traceback" not in result.output
+
+
 def test_generic_without_the_files_says_what_is_missing_in_one_line_and_builds_the_edition(runner, tmp_path):
     out = tmp_path / "public"
     result = runner.invoke(main, ["generic", "-o", str(out), "--no-pdf", "--browser", "--browser-files", str(tmp_path / "none")])

@@ -119,7 +119,10 @@ def fetch(folder: Path, pins: list[Pin], *, urlopen: Callable | None = None, tim
     import urllib.request
 
     urlopen = urlopen or urllib.request.urlopen
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BrowserFilesError(f"cannot keep the browser's files in {folder}/ ({exc.strerror or exc}); nothing was fetched") from None
     fetched = []
     for pin in missing(folder, pins):
         try:
