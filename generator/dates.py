@@ -206,12 +206,12 @@ class MatchYear:
 class Calendar:
     """Every Match year: the published dates where the data holds them, else the pattern's."""
 
-    def __init__(self, data: CalendarFile):
+    def __init__(self, data: CalendarFile, deadlines: tuple = ()):
         self.sources = data.sources
         self.pattern = data.pattern
         self.published = {int(year): entry for year, entry in data.years.items()}
         self._years: dict[int, MatchYear] = {}
-        self.deadlines: tuple = ()
+        self.deadlines = deadlines
         """An office's own deadlines (`generator.loading.data.Deadline`), by date; none without one."""
 
     def __getitem__(self, year: int) -> MatchYear:

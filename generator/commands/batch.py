@@ -20,7 +20,6 @@ import io
 import logging
 import multiprocessing
 import os
-import shutil
 import tempfile
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -344,31 +343,11 @@ def write_cohort(dest: Path, rows: list[dict[str, str]], kit, as_of: dt.date) ->
     writer.writerows(rows)
     dest.mkdir(parents=True, exist_ok=True)
     _replace(dest / "cohort.csv", buffer.getvalue())
-    brand = getattr(kit, "brand", None)
-    if brand and brand["logo"]:
-        _copy_logo(brand, dest)
+    brand = kit.brand
+    if brand and brand["logo"]:  # the checked logo, beside the page
+        (dest / brand["logo"]).parent.mkdir(parents=True, exist_ok=True)
+        _replace(dest / brand["logo"], Path(brand["logo_path"]).read_bytes())
     _replace(dest / "cohort.html", render_cohort(rows, kit.pages, kit.data.labels, as_of.isoformat(), brand))
-
-
-def _copy_logo(brand: dict, dest: Path) -> None:
-    """Copy the brand's checked logo to DEST/<brand.logo> (assets/brand/logo.svg, say), in one move."""
-    from urllib.parse import urlparse
-    from urllib.request import url2pathname
-
-    source = Path(url2pathname(urlparse(brand["logo_file"]).path))
-    target = dest / brand["logo"]
-    partial = None
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
-        with os.fdopen(handle, "wb") as out, source.open("rb") as logo:
-            shutil.copyfileobj(logo, out)
-        os.chmod(partial, 0o644)
-        os.replace(partial, target)
-    except OSError as exc:
-        if partial is not None:
-            Path(partial).unlink(missing_ok=True)
-        raise BuildError(f"cannot copy the brand's logo to {target}: {exc.strerror or exc}") from None
 
 
 def merge_cohorts(folders: Iterable[Path], dest: Path) -> list[dict[str, str]]:
@@ -398,13 +377,13 @@ def read_cohort(folder: Path) -> list[dict[str, str]]:
     return rows
 
 
-def _replace(path: Path, text: str) -> None:
+def _replace(path: Path, content: str | bytes) -> None:
     """Write PATH in one move: a fresh private file beside it (never one a link points at), renamed over it."""
     partial = None
     try:
         handle, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
+        with os.fdopen(handle, "wb") as out:
+            out.write(content.encode("utf-8") if isinstance(content, str) else content)
         os.chmod(partial, 0o644)
         os.replace(partial, path)  # replaces a link at PATH itself, never the file it points at
     except OSError as exc:

@@ -199,7 +199,7 @@ def project_files(resources, brand: dict | None) -> dict[str, bytes]:
             if not re.search(r"/templates/(workbook|cohort|init)/", name):  # the browser renders no workbook
                 found[name] = body
     if brand is not None:
-        shown = {**brand, "logo_file": None, "logo_path": None}
+        shown = {**brand, "logo_path": None}  # the logo travels beside it, and web.py points at it
         if brand["logo_path"]:
             logo = Path(brand["logo_path"])
             found[f"generator/_resources/brand/logo{logo.suffix.lower()}"] = logo.read_bytes()

@@ -42,7 +42,7 @@ def _shipped_edition() -> tuple[Resources, dict | None]:
     if (shipped / "brand.json").is_file():
         brand = json.loads((shipped / "brand.json").read_text(encoding="utf-8"))
         logo = next((shipped / "brand").glob("logo.*"), None)
-        brand["logo_file"], brand["logo_path"] = (None, str(logo)) if logo else (None, None)  # no workbook here
+        brand["logo_path"] = str(logo) if logo else None
     return Resources.default().with_overrides(tuple(overrides)), brand
 
 

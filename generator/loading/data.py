@@ -547,9 +547,7 @@ def _extend(facts: dict[str, Any], calendar_file: CalendarFile, overrides: tuple
             problems += _extend_calendar(read_yaml(path, display(path), what="data file"), sources, deadlines)
     if problems:
         raise InputError(problems)
-    calendar = Calendar(calendar_file.model_copy(update={"sources": sources}))
-    calendar.deadlines = tuple(sorted(deadlines, key=lambda d: (d.date, d.name)))
-    return facts, calendar
+    return facts, Calendar(calendar_file.model_copy(update={"sources": sources}), tuple(sorted(deadlines, key=lambda d: (d.date, d.name))))
 
 
 def _problem_at(doc: Document, path: tuple, message: str, *, key: bool = False) -> Problem:

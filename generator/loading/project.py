@@ -408,7 +408,6 @@ class LoadedProject:
         return {
             "name": brand.name,
             "logo": f"assets/brand/logo{logo.suffix.lower()}" if logo else None,
-            "logo_file": logo.as_uri() if logo else None,
             "logo_path": str(logo) if logo else None,
             "color": brand.color,
             "color_dark": brand.dark_color,

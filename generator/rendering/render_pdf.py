@@ -70,7 +70,8 @@ class WorkbookRenderer:
         self._weasyprint = weasyprint
         self._env = env
         self._root = resources.template_file("workbook/workbook.html").parent.resolve()  # relative URLs start here
-        self._brand = brand
+        # The workbook's cover draws the logo from its file (a `file:` URL the fetcher above admits).
+        self._brand = {**brand, "logo_file": logo.as_uri() if logo else None} if brand else None
         self._fetcher = ClosedFetcher(allowed_protocols={"file"}, allow_redirects=False)
         self._fonts = FontConfiguration()
         self._css = weasyprint.CSS(filename=str(stylesheet), url_fetcher=self._fetcher, font_config=self._fonts)
