@@ -214,6 +214,10 @@ class Calendar:
         self.deadlines = deadlines
         """An office's own deadlines (`generator.loading.data.Deadline`), by date; none without one."""
 
+    def upcoming(self, day: dt.date) -> tuple:
+        """The office's deadlines on or after DAY, by date: what a guide built on DAY may list."""
+        return tuple(d for d in self.deadlines if d.date >= day)
+
     def __getitem__(self, year: int) -> MatchYear:
         if year not in self._years:
             self._years[year] = self._compute(year)
